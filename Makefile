@@ -1,0 +1,50 @@
+# Set-up is idempotent: each step re-runs only when its inputs changed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# A browser for the tests: the one CHROMIUM names, else Debian's chromium (installed when missing).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test unit e2e bench browser vendor clean
+
+setup: $(VENV)/.installed node_modules/.installed vendor
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+vendor: $(VENV)/.installed node_modules/.installed
+	$(PY) tools/build.py
+
+run: setup
+	$(PY) serve.py --host $(HOST) --port $(PORT)
+
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@"$(CHROMIUM)" --version
+
+test: setup browser
+	$(PY) -m pytest
+
+unit: setup
+	$(PY) -m pytest -m "not e2e"
+
+e2e: setup browser
+	$(PY) -m pytest -m e2e
+
+bench: setup browser
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

@@ -1,0 +1,139 @@
+"""window.assetVault: the vault's public JS API (a contract: see the README).
+
+Every method returns a Promise. A vault error rejects with an ``Error`` whose ``name`` is the
+error's (``InvalidInputError``, ``QuotaExceededError``, ...) and whose ``message`` says what to do;
+records come back as plain JS objects, Blobs as Blobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from datetime import datetime, timezone
+
+import js
+from pyodide.ffi import create_once_callable, create_proxy
+
+from app import __version__
+from app.core import legacy
+from app.core.errors import StorageUnavailableError, VaultError
+
+from .jsconv import to_js_record, to_py_record
+
+
+def js_error(name: str, message: str):
+    err = js.Error.new(message)
+    err.name = name
+    return err
+
+
+def as_promise(coro):
+    def executor(resolve, reject):
+        async def run():
+            try:
+                value = await coro
+            except VaultError as err:
+                reject(js_error(err.name, str(err)))
+            except Exception as err:
+                traceback.print_exc()
+                reject(js_error("Error", f"Unexpected failure in the vault: {err}"))
+            else:
+                resolve(to_js_record(value))
+
+        asyncio.ensure_future(run())
+
+    return js.Promise.new(create_once_callable(executor))
+
+
+class Bridge:
+    """Builds the JS object; ``changed(project_id)`` lets the page refresh after API writes."""
+
+    def __init__(self, vault, app_storage, kv, changed=lambda project_id=None: None):
+        self.vault = vault
+        self.refs = app_storage
+        self.kv = kv
+        self.changed = changed
+        self._proxies = []
+
+    def build(self):
+        api = js.Object.new()
+        methods = {
+            "version": self.version,
+            "createProject": self.create_project,
+            "listProjects": self.vault.list_projects,
+            "deleteProject": self.delete_project,
+            "saveDataUrl": self.save("save_data_url"),
+            "saveBlob": self.save("save_blob"),
+            "saveFromUrl": self.save("save_from_url"),
+            "getBlob": self.vault.get_blob,
+            "getMeta": self.vault.get_meta,
+            "listAssets": self.vault.list_assets,
+            "deleteAsset": self.delete_asset,
+            "usage": self.usage,
+            "requestPersist": self.request_persist,
+            "scanLegacy": self.scan_legacy,
+            "rescueLegacy": self.rescue_legacy,
+        }
+        for name, fn in methods.items():
+            proxy = create_proxy(self._exposed(fn))
+            self._proxies.append(proxy)
+            setattr(api, name, proxy)
+        return api
+
+    def _exposed(self, fn):
+        def call(*args):
+            return as_promise(fn(*[to_py_record(a) for a in args]))
+        return call
+
+    def save(self, method: str):
+        async def call(project_id=None, source=None, options=None):
+            ref = await getattr(self.vault, method)(project_id, source, options)
+            self.changed(project_id)
+            return ref
+        return call
+
+    async def version(self):
+        return __version__
+
+    async def create_project(self, options=None):
+        project_id = await self.vault.create_project(options if options is not None else {})
+        self.changed(project_id)
+        return project_id
+
+    async def delete_project(self, project_id=None):
+        result = await self.vault.delete_project(project_id)
+        self.changed(None)
+        return result
+
+    async def delete_asset(self, ref=None):
+        meta = await self.vault.get_meta(ref)
+        deleted = await self.vault.delete_asset(ref)
+        if meta:
+            self.changed(meta["projectId"])
+        return deleted
+
+    async def usage(self):
+        usage = quota = 0
+        persisted = False
+        storage = getattr(js.navigator, "storage", None)
+        if storage is not None:
+            estimate = await storage.estimate()
+            usage, quota = int(estimate.usage), int(estimate.quota)
+            persisted = bool(await storage.persisted())
+        return {"usage": usage, "quota": quota, "persisted": persisted,
+                "localStorageBytes": self.refs.bytes_used()}
+
+    async def request_persist(self):
+        storage = getattr(js.navigator, "storage", None)
+        return bool(await storage.persist()) if storage is not None else False
+
+    async def scan_legacy(self):
+        return legacy.scan(self.kv) if self.kv is not None else []
+
+    async def rescue_legacy(self, keys=None):
+        if self.kv is None:
+            raise StorageUnavailableError("localStorage is not available here, so there is nothing to rescue.")
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        result = await legacy.rescue(self.kv, self.vault, keys, now_iso=stamp)
+        self.changed(result["projectId"])
+        return result

@@ -1,0 +1,1 @@
+"""The page: DOM built from Python with createElement/textContent only (never HTML strings)."""

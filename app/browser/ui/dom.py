@@ -1,0 +1,85 @@
+"""Building DOM safely, and owning what a view creates.
+
+    scope = Scope()
+    button = h("button", {"class": "danger", "onclick": scope.on(delete)}, "Delete")
+
+Text always goes in as text nodes, so provider or user text cannot become markup (PyScript would
+run an injected <script type="py">). URLs are allowed only as http(s), blob: or in-page links.
+A Scope holds the event proxies and object URLs of one rendering and frees them together.
+"""
+
+from __future__ import annotations
+
+import js
+from pyodide.ffi import create_proxy
+
+_SAFE_URL_PREFIXES = ("http://", "https://", "blob:", "#")
+_URL_ATTRS = {"href", "src", "poster", "download-url"}
+
+
+def safe_url(url: str) -> str | None:
+    return url if isinstance(url, str) and url.lower().startswith(_SAFE_URL_PREFIXES) else None
+
+
+class Scope:
+    def __init__(self):
+        self._proxies = []
+        self._urls = []
+
+    def on(self, fn):
+        proxy = create_proxy(fn)
+        self._proxies.append(proxy)
+        return proxy
+
+    def object_url(self, blob) -> str:
+        url = js.URL.createObjectURL(blob)
+        self._urls.append(url)
+        return url
+
+    def dispose(self) -> None:
+        for url in self._urls:
+            js.URL.revokeObjectURL(url)
+        for proxy in self._proxies:
+            proxy.destroy()
+        self._urls, self._proxies = [], []
+
+
+def h(tag: str, attrs: dict | None = None, *children):
+    el = js.document.createElement(tag)
+    for key, value in (attrs or {}).items():
+        if value is None or value is False:
+            continue
+        if key.startswith("on"):
+            el.addEventListener(key[2:], value)
+        elif key == "class":
+            el.className = value
+        elif key in _URL_ATTRS:
+            url = safe_url(value)
+            if url:
+                el.setAttribute(key, url)
+        elif key in ("value", "checked", "muted"):
+            setattr(el, key, value)
+        else:
+            el.setAttribute(key, "" if value is True else str(value))
+    append(el, *children)
+    return el
+
+
+def append(el, *children) -> None:
+    for child in children:
+        if child is None or child is False:
+            continue
+        if isinstance(child, (list, tuple)):
+            append(el, *child)
+        elif isinstance(child, (str, int, float)):
+            el.appendChild(js.document.createTextNode(str(child)))
+        else:
+            el.appendChild(child)
+
+
+def clear(el) -> None:
+    el.replaceChildren()
+
+
+def by_id(element_id: str):
+    return js.document.getElementById(element_id)

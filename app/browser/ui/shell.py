@@ -1,0 +1,165 @@
+"""The page shell: header with the storage bar, a notice area, and the hash router.
+
+Routes (a contract): ``#/`` projects, ``#/project/<projectId>``. Any other route says it is
+unknown and links home.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+
+import js
+
+from app.core import fmt
+from app.core.errors import VaultError
+
+from .dom import Scope, append, by_id, clear, h
+
+
+class Shell:
+    def __init__(self, vault, refs, bridge):
+        self.vault = vault
+        self.refs = refs
+        self.bridge = bridge
+        self.view = None
+        self._render_task = None
+        self._scope = Scope()
+        self._usage_scope = Scope()
+
+    def start(self) -> None:
+        root = by_id("app")
+        clear(root)
+        append(root,
+               h("header", {"class": "top"},
+                 h("a", {"href": "#/", "class": "brand"}, "Offline Asset Vault"),
+                 h("div", {"id": "usage", "class": "usage"})),
+               h("div", {"id": "notices", "class": "notices", "role": "status", "aria-live": "polite"}),
+               h("div", {"id": "view"}))
+        js.window.addEventListener("hashchange", self._scope.on(lambda _e: self.route()))
+        if self.refs.problem:
+            self.notify(self.refs.problem, "warn")
+        self.route()
+        self.refresh_usage()
+
+    # -- routing --------------------------------------------------------------------------
+
+    def route(self) -> None:
+        from .project_view import ProjectView
+        from .projects_view import ProjectsView
+
+        path = str(js.location.hash or "#/")[1:] or "/"
+        parts = [p for p in path.split("/") if p]
+        if self.view is not None:
+            self.view.dispose()
+        if not parts:
+            self.view = ProjectsView(self)
+        elif parts[0] == "project" and len(parts) == 2:
+            self.view = ProjectView(self, js.decodeURIComponent(parts[1]))
+        else:
+            self.view = UnknownView(path)
+        self.render()
+
+    def render(self) -> None:
+        if self._render_task is not None and not self._render_task.done():
+            self._render_task.cancel()
+        self._render_task = asyncio.ensure_future(self._render(self.view))
+
+    async def _render(self, view) -> None:
+        container = by_id("view")
+        try:
+            node = await view.render()
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            self.report(err)
+            return
+        if view is self.view:
+            clear(container)
+            append(container, node)
+
+    def changed(self, project_id=None) -> None:
+        """Data changed (the bridge or another view wrote): redraw what shows it."""
+        if self.view is not None and self.view.shows(project_id):
+            self.render()
+        self.refresh_usage()
+
+    # -- notices --------------------------------------------------------------------------
+
+    def notify(self, message: str, level: str = "info") -> None:
+        box = by_id("notices")
+        notice = h("div", {"class": f"notice {level}", "role": "alert" if level == "error" else None},
+                   h("span", {"class": "notice-text"}, message))
+        close = h("button", {"class": "link", "aria-label": "Dismiss"}, "×")
+        proxy = self._scope.on(lambda _e: notice.remove())
+        close.addEventListener("click", proxy)
+        notice.appendChild(close)
+        box.appendChild(notice)
+        if level == "info":
+            js.setTimeout(self._scope.on(lambda: notice.remove()), 6000)
+
+    def report(self, err: BaseException) -> None:
+        if isinstance(err, VaultError):
+            self.notify(str(err), "error")
+        else:
+            traceback.print_exception(err)
+            self.notify(f"Something went wrong: {err}. Your stored media is unchanged.", "error")
+
+    def run(self, coro) -> None:
+        """Run a page action; its failure becomes a notice, not a console trace."""
+        async def guarded():
+            try:
+                await coro
+            except Exception as err:
+                self.report(err)
+        asyncio.ensure_future(guarded())
+
+    # -- storage bar ----------------------------------------------------------------------
+
+    def refresh_usage(self) -> None:
+        self.run(self._draw_usage())
+
+    async def _draw_usage(self) -> None:
+        info = await self.bridge.usage()
+        box = by_id("usage")
+        self._usage_scope.dispose()
+        clear(box)
+        quota = info["quota"] or 1
+        percent = min(100.0, 100.0 * info["usage"] / quota)
+        meter = h("progress", {"max": "100", "value": f"{percent:.1f}", "aria-label": "Storage used"})
+        label = h("span", {"class": "usage-text"},
+                  f"{fmt.size(info['usage'])} of {fmt.size(info['quota'])} used")
+        badge = h("span", {"class": "badge ok" if info["persisted"] else "badge"},
+                  "persistent" if info["persisted"] else "may be evicted")
+        append(box, meter, label, badge)
+        if not info["persisted"]:
+            append(box, h("button", {"class": "small", "onclick": self._usage_scope.on(self._ask_persist)},
+                          "Keep my data"))
+
+    def _ask_persist(self, _event) -> None:
+        async def ask():
+            granted = await self.bridge.request_persist()
+            if granted:
+                self.notify("The browser will keep the vault's data when space runs low.")
+            else:
+                self.notify("The browser declined to make storage persistent. Export important projects "
+                            "to keep copies.", "warn")
+            self.refresh_usage()
+        self.run(ask())
+
+
+class UnknownView:
+    def __init__(self, path: str):
+        self.path = path
+
+    def shows(self, project_id) -> bool:
+        return False
+
+    def dispose(self) -> None:
+        pass
+
+    async def render(self):
+        return h("section", {"class": "empty"},
+                 h("h1", None, "Page not found"),
+                 h("p", None, "There is no page at ", h("code", None, self.path), "."),
+                 h("a", {"href": "#/"}, "Back to your projects"))

@@ -1,0 +1,56 @@
+"""The seams between the pure core and the browser: what the vault needs, not how it is done.
+
+app/browser implements these over IndexedDB, Blob and localStorage; tests/fakes.py implements
+them in memory with the same semantics. A ``Blob`` here is an opaque handle the core never opens
+except through ``BlobPort.read``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Protocol
+
+Blob = Any
+
+
+class StorePort(Protocol):
+    """Projects and assets. Every method that writes is one atomic transaction."""
+
+    async def put_project(self, record: dict) -> None: ...
+    async def get_project(self, project_id: str) -> dict | None: ...
+    async def list_projects(self) -> list[dict]: ...
+    async def list_assets(self, project_id: str | None, kind: str | None = None) -> list[dict]:
+        """Metadata only (never Blob data), ordered by createdAt; project_id None lists all."""
+    async def get_meta(self, ref: str) -> dict | None: ...
+    async def get_blob(self, ref: str) -> Blob | None: ...
+    async def add_assets(self, entries: list[tuple[dict, Blob]], project: dict | None) -> None:
+        """Store metadata and Blobs (and the project record, if given) all or nothing."""
+    async def attach_thumbnail(self, parent_ref: str, meta: dict, blob: Blob) -> bool:
+        """Store a thumbnail and link it from its parent; False (nothing stored) if the parent is gone."""
+    async def delete_asset(self, ref: str) -> tuple[int, int] | None:
+        """Delete an asset and its thumbnail; unlink it if it is one. (count, bytes) or None."""
+    async def delete_project(self, project_id: str) -> tuple[int, int] | None:
+        """Delete a project and all its assets. (count, bytes) or None if there is no project."""
+
+
+class BlobPort(Protocol):
+    def size(self, blob: Blob) -> int: ...
+    def mime(self, blob: Blob) -> str: ...
+    def read(self, blob: Blob, start: int, end: int) -> Awaitable[bytes]:
+        """Start reading now (so reads can overlap work); await for the bytes."""
+    def from_bytes(self, data: bytes, mime: str) -> Blob: ...
+    async def fetch(self, url: str) -> Blob:
+        """Download a URL into a Blob; raises InvalidInputError with the reason on failure."""
+
+
+class ThumbnailPort(Protocol):
+    async def make(self, blob: Blob, kind: str, mime: str) -> Blob | None:
+        """A small WebP preview of an image or a video's poster frame; None if it cannot decode."""
+
+
+class KeyValuePort(Protocol):
+    """localStorage: raises StorageUnavailableError when it cannot be used, QuotaExceededError when full."""
+
+    def keys(self) -> list[str]: ...
+    def get(self, key: str) -> str | None: ...
+    def set(self, key: str, value: str) -> None: ...
+    def remove(self, key: str) -> None: ...

@@ -1,0 +1,21 @@
+"""The IndexedDB schema as data: each version lists the steps that bring the one before up to it.
+
+app/browser applies the steps for every version above the database's old one, inside the
+upgrade transaction; adding a version means appending to MIGRATIONS, never editing one.
+"""
+
+DB_NAME = "asset-vault"
+
+MIGRATIONS: list[tuple[int, list[dict]]] = [
+    (1, [
+        {"op": "createStore", "store": "projects", "keyPath": "id"},
+        {"op": "createStore", "store": "assets", "keyPath": "ref"},
+        # Blobs live apart from metadata so listing never touches media bytes.
+        {"op": "createStore", "store": "blobs"},
+        {"op": "createIndex", "store": "assets", "index": "byProject", "keyPath": ["projectId", "createdAt"]},
+        {"op": "createIndex", "store": "assets", "index": "byProjectKind",
+         "keyPath": ["projectId", "kind", "createdAt"]},
+    ]),
+]
+
+DB_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,77 @@
+"""Composition root: opens the store, builds the vault, the page and window.assetVault."""
+
+from __future__ import annotations
+
+import js
+from pyodide.ffi import create_proxy
+
+from app.browser.blobs import BrowserBlobs
+from app.browser.bridge import Bridge, js_error
+from app.browser.idb_store import IdbStore
+from app.browser.local_kv import LocalStorageKV
+from app.browser.thumbnails import BrowserThumbnails
+from app.browser.ui.shell import Shell
+from app.core.errors import StorageUnavailableError, VaultError
+from app.core.refs import AppStorage
+from app.core.vault import MonotonicClock, Vault
+
+
+def _fail(message: str) -> None:
+    js.document.body.dataset.state = "error"
+    box = js.document.getElementById("app")
+    box.replaceChildren()
+    note = js.document.createElement("p")
+    note.className = "notice error"
+    note.textContent = message
+    box.appendChild(note)
+    js.window.__assetVaultSettle.reject(js_error("StorageUnavailableError", message))
+
+
+async def start() -> None:
+    try:
+        store = await IdbStore.open()
+    except VaultError as err:
+        _fail(str(err))
+        return
+    try:
+        kv = LocalStorageKV()
+    except StorageUnavailableError:
+        kv = None
+    refs = AppStorage(kv)
+    vault = Vault(store, BrowserBlobs(), BrowserThumbnails(), MonotonicClock(js.Date.now))
+    shell = Shell(vault, refs, None)
+    bridge = Bridge(vault, refs, kv, changed=shell.changed)
+    shell.bridge = bridge
+    vault.on_thumbnail = lambda meta: shell.changed(meta["projectId"])
+    store.on_version_change = lambda: shell.notify(
+        "The vault was updated in another tab. Reload this page to keep working.", "error")
+    api = bridge.build()
+    js.window.assetVault = api
+    shell.start()
+    js.document.body.dataset.state = "ready"
+    js.window.__assetVaultSettle.resolve(api)
+    _register_service_worker(shell)
+
+
+def _register_service_worker(shell) -> None:
+    container = getattr(js.navigator, "serviceWorker", None)
+    if container is None:
+        return
+
+    def registered(registration):
+        def found(_event):
+            worker = registration.installing
+
+            def state(_e):
+                # A new version is installed and waiting; the running page keeps its own files.
+                if worker.state == "installed" and container.controller:
+                    shell.notify("A new version of the vault is ready. Close or reload every vault tab "
+                                 "to use it.", "warn")
+            worker.addEventListener("statechange", create_proxy(state))
+        registration.addEventListener("updatefound", create_proxy(found))
+
+    def failed(err):
+        print(f"offline support unavailable: {err}")
+
+    container.register("./static/sw.js", js.JSON.parse('{"scope": "./"}')).then(
+        create_proxy(registered), create_proxy(failed))

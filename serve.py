@@ -1,0 +1,171 @@
+"""Local server for the Offline Asset Vault.
+
+    python serve.py [--host 127.0.0.1] [--port 8000]
+
+Serves the app (index.html, pyscript.toml, app/, static/) from the repo root with a fixed MIME
+map and security headers, and nothing else: no directory listings, no dotfiles, no paths outside
+the allowed roots. `--port 0` picks a free port; the URL is printed on the first line of stdout
+so scripts and tests can read it. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import posixpath
+import sys
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent
+
+# Only these are served; everything else in the repo (.git, .venv, tests, node_modules) is not.
+ALLOWED_FILES = {"index.html", "pyscript.toml"}
+ALLOWED_DIRS = ("app/", "static/")
+
+MIME_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".wasm": "application/wasm",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".toml": "text/plain; charset=utf-8",
+    ".py": "text/plain; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".zip": "application/zip",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".webp": "image/webp",
+}
+
+# Pyodide compiles WebAssembly ('wasm-unsafe-eval') and its Emscripten loader eval()s the EM_JS
+# snippets inside pyodide.asm.mjs, and PyScript builds helpers with Function(): both need
+# 'unsafe-eval'. Inline scripts stay forbidden: every script is a same-origin file.
+# connect-src allows http(s) because saveFromUrl and the status provider fetch from origins the
+# user chooses; blob:/data: because ingest reads Blob URLs and data URLs.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' blob: data:",
+        "media-src 'self' blob: data:",
+        "connect-src 'self' blob: data: http: https:",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'self'",
+    ]
+)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def resolve(url_path: str, root: Path = ROOT) -> Path | None:
+    """Map a request path to a file under an allowed root, or None (served as 404)."""
+    path = unquote(urlsplit(url_path).path)
+    if "\x00" in path or "\\" in path:
+        return None
+    if path in ("", "/"):
+        path = "/index.html"
+    parts = path.lstrip("/").split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        return None
+    rel = posixpath.join(*parts)
+    if rel not in ALLOWED_FILES and not rel.startswith(ALLOWED_DIRS):
+        return None
+    candidate = (root / rel).resolve()
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate
+
+
+class VaultHandler(BaseHTTPRequestHandler):
+    server_version = "AssetVault/1"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(send_body=False)
+
+    def _serve(self, send_body: bool) -> None:
+        target = resolve(self.path)
+        if target is None:
+            self._send_error(HTTPStatus.NOT_FOUND)
+            return
+        body = target.read_bytes()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", MIME_TYPES.get(target.suffix, "application/octet-stream"))
+        self.send_header("Content-Length", str(len(body)))
+        # The service worker owns offline caching; the HTTP cache must not serve stale app files.
+        self.send_header("Cache-Control", "no-cache")
+        if target.name == "sw.js":
+            self.send_header("Service-Worker-Allowed", "/")
+        self._send_security_headers()
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _send_error(self, status: HTTPStatus) -> None:
+        body = f"{status.value} {status.phrase}\n".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self._send_security_headers()
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _send_security_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+
+    def log_message(self, format: str, *args) -> None:
+        if not self.server.quiet:
+            super().log_message(format, *args)
+
+
+def make_server(host: str, port: int, quiet: bool = False) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, port), VaultHandler)
+    server.daemon_threads = True
+    server.quiet = quiet
+    return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve the Offline Asset Vault locally.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    parser.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
+    parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    args = parser.parse_args(argv)
+    if not (ROOT / "static" / "vendor").is_dir():
+        print("static/vendor/ is missing: run `make setup` first.", file=sys.stderr)
+        return 1
+    server = make_server(args.host, args.port, quiet=args.quiet)
+    host, port = server.server_address[:2]
+    display_host = f"[{host}]" if ":" in host else host
+    print(f"Serving the Offline Asset Vault at http://{display_host}:{port}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

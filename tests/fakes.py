@@ -1,0 +1,162 @@
+"""In-memory stand-ins for the browser ports, with the same semantics as app/browser's adapters:
+atomic writes, metadata apart from bytes, quota and unavailability errors."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+
+from app.core.errors import QuotaExceededError, StorageUnavailableError
+
+
+class FakeBlob:
+    def __init__(self, data: bytes, type: str = ""):
+        self.data = bytes(data)
+        self.type = type
+
+
+class FakeBlobs:
+    def __init__(self):
+        self.reads: list[tuple[int, int]] = []
+        self.urls: dict[str, FakeBlob] = {}
+
+    def size(self, blob):
+        return len(blob.data)
+
+    def mime(self, blob):
+        return blob.type
+
+    def read(self, blob, start, end):
+        self.reads.append((start, end))
+
+        async def done():
+            return blob.data[start:end]
+        return done()
+
+    def from_bytes(self, data, mime):
+        return FakeBlob(data, mime)
+
+    async def fetch(self, url):
+        from app.core.errors import InvalidInputError
+        if url not in self.urls:
+            raise InvalidInputError(f"Could not download {url}: 404 Not Found.")
+        return self.urls[url]
+
+
+class FakeThumbnails:
+    def __init__(self):
+        self.made = []
+
+    async def make(self, blob, kind, mime):
+        await asyncio.sleep(0)
+        self.made.append(mime)
+        return FakeBlob(b"RIFF\x10\x00\x00\x00WEBPVP8 thumb", "image/webp")
+
+
+class FakeStore:
+    """Projects, asset metadata and Blobs in separate maps; a write is all or nothing."""
+
+    def __init__(self, quota_bytes: int | None = None):
+        self.projects: dict[str, dict] = {}
+        self.metas: dict[str, dict] = {}
+        self.blobs: dict[str, FakeBlob] = {}
+        self.quota_bytes = quota_bytes
+
+    def _used(self):
+        return sum(len(b.data) for b in self.blobs.values())
+
+    async def put_project(self, record):
+        self.projects[record["id"]] = copy.deepcopy(record)
+
+    async def get_project(self, project_id):
+        return copy.deepcopy(self.projects.get(project_id))
+
+    async def list_projects(self):
+        return [copy.deepcopy(p) for p in self.projects.values()]
+
+    async def list_assets(self, project_id, kind=None):
+        rows = [m for m in self.metas.values()
+                if (project_id is None or m["projectId"] == project_id) and (kind is None or m["kind"] == kind)]
+        return copy.deepcopy(sorted(rows, key=lambda m: (m["projectId"], m["createdAt"], m["ref"])))
+
+    async def get_meta(self, ref):
+        return copy.deepcopy(self.metas.get(ref))
+
+    async def get_blob(self, ref):
+        return self.blobs.get(ref)
+
+    async def add_assets(self, entries, project):
+        await asyncio.sleep(0)
+        added = sum(len(blob.data) for _, blob in entries)
+        if self.quota_bytes is not None and self._used() + added > self.quota_bytes:
+            raise QuotaExceededError("Storage is full.")
+        for meta, blob in entries:
+            self.metas[meta["ref"]] = copy.deepcopy(meta)
+            self.blobs[meta["ref"]] = blob
+        if project is not None:
+            self.projects[project["id"]] = copy.deepcopy(project)
+
+    async def attach_thumbnail(self, parent_ref, meta, blob):
+        if parent_ref not in self.metas:
+            return False
+        self.metas[meta["ref"]] = copy.deepcopy(meta)
+        self.blobs[meta["ref"]] = blob
+        self.metas[parent_ref]["thumbnailRef"] = meta["ref"]
+        return True
+
+    async def delete_asset(self, ref):
+        meta = self.metas.get(ref)
+        if meta is None:
+            return None
+        doomed = [ref] + ([meta["thumbnailRef"]] if meta.get("thumbnailRef") in self.metas else [])
+        parent = meta["params"].get("thumbnailOf") if meta["role"] == "thumbnail" else None
+        if parent in self.metas:
+            self.metas[parent]["thumbnailRef"] = None
+        size = 0
+        for r in doomed:
+            size += self.metas.pop(r)["size"]
+            self.blobs.pop(r, None)
+        return len(doomed), size
+
+    async def delete_project(self, project_id):
+        if project_id not in self.projects:
+            return None
+        doomed = [r for r, m in self.metas.items() if m["projectId"] == project_id]
+        size = sum(self.metas[r]["size"] for r in doomed)
+        for r in doomed:
+            del self.metas[r]
+            self.blobs.pop(r, None)
+        del self.projects[project_id]
+        return len(doomed), size
+
+
+class FakeKV:
+    """localStorage: string keys and values, a quota in UTF-16 code units like Chromium's."""
+
+    def __init__(self, items=None, quota_chars: int = 5 * 1024 * 1024, available: bool = True):
+        self.items = dict(items or {})
+        self.quota_chars = quota_chars
+        self.available = available
+
+    def _check(self):
+        if not self.available:
+            raise StorageUnavailableError("localStorage is disabled in this browser.")
+
+    def keys(self):
+        self._check()
+        return list(self.items)
+
+    def get(self, key):
+        self._check()
+        return self.items.get(key)
+
+    def set(self, key, value):
+        self._check()
+        used = sum(len(k) + len(v) for k, v in self.items.items() if k != key)
+        if used + len(key) + len(value) > self.quota_chars:
+            raise QuotaExceededError("localStorage is full.")
+        self.items[key] = value
+
+    def remove(self, key):
+        self._check()
+        self.items.pop(key, None)

@@ -1,0 +1,97 @@
+"""serve.py over real HTTP on a loopback port."""
+
+import http.client
+import socket
+import threading
+
+import pytest
+
+import serve
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = serve.make_server("127.0.0.1", 0, quiet=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv.server_address[1]
+    srv.shutdown()
+    srv.server_close()
+
+
+def get(port, path, method="GET"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request(method, path)
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp, body
+
+
+def raw_get(port, path):
+    # http.client would normalise nothing, but a raw request makes the literal path certain.
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data.split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("path, mime", [
+    ("/", "text/html; charset=utf-8"),
+    ("/index.html", "text/html; charset=utf-8"),
+    ("/static/vendor/pyodide/pyodide.asm.wasm", "application/wasm"),
+    ("/static/vendor/pyodide/pyodide.mjs", "text/javascript; charset=utf-8"),
+    ("/static/sw.js", "text/javascript; charset=utf-8"),
+    ("/app/main.py", "text/plain; charset=utf-8"),
+    ("/static/app.css", "text/css; charset=utf-8"),
+])
+def test_mime_types(server, path, mime):
+    resp, body = get(server, path)
+    assert resp.status == 200 and body
+    assert resp.getheader("Content-Type") == mime
+
+
+def test_security_headers(server):
+    resp, _ = get(server, "/")
+    assert resp.getheader("X-Content-Type-Options") == "nosniff"
+    csp = resp.getheader("Content-Security-Policy")
+    assert "'wasm-unsafe-eval'" in csp and "object-src 'none'" in csp
+    assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+    assert resp.getheader("Cross-Origin-Opener-Policy") is None
+
+
+@pytest.mark.parametrize("path", [
+    "/../../etc/passwd", "/static/../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+    "/static/%2e%2e/serve.py", "/static/..%5c..%5cserve.py", "/serve.py", "/.git/config",
+    "/tests/fakes.py", "/node_modules/pyodide/package.json", "/static/", "/app/", "/app",
+    "/static/vendor", "/app/core/%00x.py",
+])
+def test_nothing_outside_the_app_and_no_listing(server, path):
+    assert raw_get(server, path).split(b" ", 2)[1] == b"404"
+
+
+def test_head_has_no_body(server):
+    resp, body = get(server, "/index.html", method="HEAD")
+    assert resp.status == 200 and body == b"" and int(resp.getheader("Content-Length")) > 0
+
+
+def test_service_worker_may_control_the_whole_app(server):
+    resp, _ = get(server, "/static/sw.js")
+    assert resp.getheader("Service-Worker-Allowed") == "/"
+
+
+def test_port_zero_prints_the_url():
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, str(serve.ROOT / "serve.py"), "--port", "0", "--quiet"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("Serving the Offline Asset Vault at http://127.0.0.1:")
+        port = int(line.rsplit(":", 1)[1].strip("/\n"))
+        assert port > 0 and get(port, "/")[0].status == 200
+    finally:
+        proc.terminate()
+        proc.wait(5)

@@ -1,0 +1,146 @@
+import asyncio
+import copy
+import random
+import zlib
+
+import pytest
+
+from app.core.errors import InvalidInputError, NotFoundError, QuotaExceededError
+from app.core.vault import CHUNK_BYTES
+from tests.fakes import FakeBlob
+from tests.media import MP4_HEAD, data_url, image_bytes, wav_bytes
+from tests.unit.conftest import Harness
+
+
+def test_crc_over_chunks_matches_zlib(harness, run):
+    # Spans several chunks and ends mid-chunk: the streaming CRC must equal the one-shot one.
+    data = image_bytes("PNG")[:64] + random.Random(1).randbytes(int(CHUNK_BYTES * 2.5))
+    pid = run(harness.vault.create_project({"title": "t"}))
+    ref = run(harness.vault.save_blob(pid, FakeBlob(data, "image/png")))
+    meta = run(harness.vault.get_meta(ref))
+    assert meta["crc32"] == zlib.crc32(data)
+    assert meta["size"] == len(data)
+    assert max(end - start for start, end in harness.blobs.reads if start < len(data)) <= CHUNK_BYTES
+    assert run(harness.vault.get_blob(ref)).data == data
+
+
+def test_data_url_is_stored_with_sniffed_kind_and_params(harness, run):
+    png = image_bytes("PNG", seed=3)
+    pid = run(harness.vault.create_project({"title": "Sunset", "frameCount": 2}))
+    ref = run(harness.vault.save_data_url(pid, data_url(png, "image/png"),
+                                          {"role": "frame", "params": {"seed": 7, "prompt": "sun"}}))
+    meta = run(harness.vault.get_meta(ref))
+    assert meta["kind"] == "image" and meta["mime"] == "image/png" and meta["role"] == "frame"
+    assert meta["params"] == {"seed": 7, "prompt": "sun"}
+    assert meta["crc32"] == zlib.crc32(png)
+    assert run(harness.vault.get_blob(ref)).data == png
+
+
+def test_list_assets_orders_by_creation_and_filters_kind(harness, run):
+    pid = run(harness.vault.create_project({"title": "t"}))
+    refs = [run(harness.vault.save_blob(pid, FakeBlob(image_bytes("PNG", seed=i)))) for i in range(3)]
+    audio = run(harness.vault.save_blob(pid, FakeBlob(wav_bytes(), "audio/wav")))
+    listed = [m["ref"] for m in run(harness.vault.list_assets(pid)) if m["role"] != "thumbnail"]
+    assert listed == refs + [audio]
+    assert [m["ref"] for m in run(harness.vault.list_assets(pid, {"kind": "audio"}))] == [audio]
+    with pytest.raises(InvalidInputError, match="kind must be one of"):
+        run(harness.vault.list_assets(pid, {"kind": "text"}))
+
+
+def test_thumbnails_are_linked_and_deleted_with_their_asset(harness, run):
+    pid = run(harness.vault.create_project({"title": "t"}))
+    ref = run(harness.vault.save_blob(pid, FakeBlob(image_bytes("PNG"))))
+    audio = run(harness.vault.save_blob(pid, FakeBlob(wav_bytes())))
+    run(harness.vault.thumbnails_settled())
+    meta = run(harness.vault.get_meta(ref))
+    thumb = run(harness.vault.get_meta(meta["thumbnailRef"]))
+    assert thumb["role"] == "thumbnail" and thumb["params"] == {"thumbnailOf": ref}
+    assert run(harness.vault.get_meta(audio))["thumbnailRef"] is None
+    assert run(harness.vault.delete_asset(ref)) is True
+    assert run(harness.vault.get_meta(thumb["ref"])) is None
+    assert run(harness.vault.delete_asset(ref)) is False
+
+
+def test_mismatched_claim_stores_nothing(harness, run):
+    pid = run(harness.vault.create_project({"title": "t"}))
+    before = copy.deepcopy(harness.store.metas)
+    with pytest.raises(InvalidInputError, match="says it is video/mp4"):
+        run(harness.vault.save_blob(pid, FakeBlob(image_bytes("PNG"), "video/mp4")))
+    with pytest.raises(InvalidInputError, match="not an image, video or audio"):
+        run(harness.vault.save_data_url(pid, data_url(b"%PDF-1.7 hello", "image/png")))
+    with pytest.raises(InvalidInputError, match="empty"):
+        run(harness.vault.save_blob(pid, FakeBlob(b"", "image/png")))
+    assert harness.store.metas == before
+
+
+def test_quota_error_leaves_earlier_assets_intact(run):
+    h = Harness(quota_bytes=10_000)
+    pid = run(h.vault.create_project({"title": "t"}))
+    first = run(h.vault.save_blob(pid, FakeBlob(MP4_HEAD + b"\x00" * 5000)))
+    with pytest.raises(QuotaExceededError):
+        run(h.vault.save_blob(pid, FakeBlob(MP4_HEAD + b"\x00" * 6000)))
+    assert [m["ref"] for m in run(h.vault.list_assets(pid)) if m["role"] != "thumbnail"] == [first]
+
+
+def test_unknown_project_and_bad_ids(harness, run):
+    with pytest.raises(NotFoundError, match="no project 'p_nope'"):
+        run(harness.vault.save_blob("p_nope", FakeBlob(image_bytes())))
+    with pytest.raises(InvalidInputError, match="not a valid project ID"):
+        run(harness.vault.list_assets("../x"))
+    with pytest.raises(InvalidInputError, match="not a valid asset ref"):
+        run(harness.vault.get_meta("x" * 65))
+
+
+def test_delete_project_frees_its_assets_only(harness, run):
+    keep = run(harness.vault.create_project({"title": "keep"}))
+    drop = run(harness.vault.create_project({"title": "drop"}))
+    kept = run(harness.vault.save_blob(keep, FakeBlob(wav_bytes())))
+    sizes = [len(wav_bytes(0.2)), len(wav_bytes(0.3))]
+    run(harness.vault.save_blob(drop, FakeBlob(wav_bytes(0.2))))
+    run(harness.vault.save_blob(drop, FakeBlob(wav_bytes(0.3))))
+    assert run(harness.vault.delete_project(drop)) == {"assetsDeleted": 2, "bytesFreed": sum(sizes)}
+    summaries = run(harness.vault.list_projects())
+    assert [(s["title"], s["assetCount"]) for s in summaries] == [("keep", 1)]
+    assert run(harness.vault.get_meta(kept)) is not None
+    with pytest.raises(NotFoundError):
+        run(harness.vault.delete_project(drop))
+
+
+def test_options_are_validated(harness, run):
+    pid = run(harness.vault.create_project({"title": "t"}))
+    blob = FakeBlob(image_bytes())
+    with pytest.raises(InvalidInputError, match="Unknown asset option"):
+        run(harness.vault.save_blob(pid, blob, {"colour": "red"}))
+    with pytest.raises(InvalidInputError, match="params must be plain JSON"):
+        run(harness.vault.save_blob(pid, blob, {"params": {"x": float("nan")}}))
+    with pytest.raises(InvalidInputError, match="limit is 65536"):
+        run(harness.vault.save_blob(pid, blob, {"params": {"x": "y" * 70000}}))
+    with pytest.raises(InvalidInputError, match="needs a title"):
+        run(harness.vault.create_project({"title": "  "}))
+    with pytest.raises(InvalidInputError, match="frameCount must be a whole number"):
+        run(harness.vault.create_project({"title": "t", "frameCount": 2.5}))
+
+
+def test_save_from_url_names_the_asset_after_the_file(harness, run):
+    pid = run(harness.vault.create_project({"title": "t"}))
+    harness.blobs.urls["https://example.test/media/clip.png?sig=1"] = FakeBlob(image_bytes(), "image/png")
+    ref = run(harness.vault.save_from_url(pid, "https://example.test/media/clip.png?sig=1", {"role": "frame"}))
+    assert run(harness.vault.get_meta(ref))["name"] == "clip.png"
+    with pytest.raises(InvalidInputError, match="404"):
+        run(harness.vault.save_from_url(pid, "https://example.test/missing.png"))
+    with pytest.raises(InvalidInputError, match="http\\(s\\) or blob"):
+        run(harness.vault.save_from_url(pid, "file:///etc/passwd"))
+
+
+def test_concurrent_saves_checksum_one_at_a_time(harness, run):
+    pid = run(harness.vault.create_project({"title": "t"}))
+    blobs = [FakeBlob(MP4_HEAD + random.Random(i).randbytes(CHUNK_BYTES * 3 - len(MP4_HEAD))) for i in range(3)]
+
+    async def all_at_once():
+        return await asyncio.gather(*(harness.vault.save_blob(pid, b) for b in blobs))
+
+    refs = run(all_at_once())
+    # With one checksum at a time, each blob's chunks are read in one run, not interleaved.
+    starts = [s for s, e in harness.blobs.reads if e - s > 1000]
+    assert starts == [0, CHUNK_BYTES, 2 * CHUNK_BYTES] * 3
+    assert [run(harness.vault.get_meta(r))["crc32"] for r in refs] == [zlib.crc32(b.data) for b in blobs]
