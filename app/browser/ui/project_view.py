@@ -193,19 +193,22 @@ class ProjectView:
         async def add_all():
             self.busy = True
             failed = []
+            added = 0
             try:
                 for i, file in enumerate(files):
                     self._progress(i, len(files), f"Adding {i + 1} of {len(files)}: {file.name}")
                     try:
                         await self.shell.vault.save_blob(self.project_id, file, {"name": str(file.name)})
+                        added += 1
                     except VaultError as err:
                         failed.append(f"{file.name}: {err}")
                         if err.name == "QuotaExceededError":
                             failed.append(f"{len(files) - i - 1} more not tried")
                             break
-                self._progress(len(files), len(files), f"Added {len(files) - len(failed)} of {len(files)}.")
+                self._progress(len(files), len(files), "Done.")
             finally:
                 self.busy = False
+            self.shell.notify(f"Added {added} of {len(files)} files.", "info" if not failed else "warn")
             if failed:
                 self.shell.notify("Not added: " + " · ".join(failed), "error")
             self.shell.changed(self.project_id)

@@ -1,0 +1,27 @@
+import pytest
+
+from tests.e2e.server import Server
+from tests.e2e.vault_page import VaultPage
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def server():
+    srv = Server()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def vault(page, server) -> VaultPage:
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    vp = VaultPage(page, server.url)
+    vp.open()
+    yield vp
+    assert errors == [], f"uncaught errors in the page: {errors}"

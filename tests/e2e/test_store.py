@@ -1,0 +1,150 @@
+"""The store through the bridge and the page, in real Chromium with real IndexedDB."""
+
+import json
+
+from playwright.sync_api import expect
+
+from tests.e2e.vault_page import sha256
+from tests.media import data_url, image_bytes, wav_bytes
+
+
+def test_twenty_frames_survive_a_reload_byte_for_byte(vault):
+    pid = vault.call("createProject", {"title": "Twenty frames", "frameCount": 20})
+    frames = [image_bytes("PNG", (320, 240), seed=i, noise=True) for i in range(20)]
+    refs = [vault.call("saveDataUrl", pid, data_url(f, "image/png"),
+                       {"role": "frame", "params": {"frameNumber": i, "seed": 100 + i}})
+            for i, f in enumerate(frames)]
+    assert all(isinstance(r, str) for r in refs), refs
+    vault.reload()
+    for i, (ref, frame) in enumerate(zip(refs, frames)):
+        assert vault.blob_sha256(ref) == sha256(frame)
+        meta = vault.call("getMeta", ref)
+        assert meta["params"] == {"frameNumber": i, "seed": 100 + i} and meta["size"] == len(frame)
+    listed = [m["ref"] for m in vault.call("listAssets", pid) if m["role"] == "frame"]
+    assert listed == refs
+    assert vault.local_storage_bytes() < 16 * 1024
+
+
+def test_bad_inputs_are_invalid_input_errors_and_store_nothing(vault):
+    pid = vault.call("createProject", {"title": "Bad inputs"})
+    good = vault.call("saveDataUrl", pid, data_url(image_bytes(), "image/png"))
+    cases = [
+        vault.call("saveDataUrl", pid, "data:image/png;base64,!!!notbase64"),
+        vault.call("saveDataUrl", pid, "hello"),
+        vault.call("saveDataUrl", pid, data_url(b"just some text", "text/plain")),
+        vault.call("saveDataUrl", pid, data_url(image_bytes("PNG"), "image/jpeg")),
+        vault.save_bytes(pid, b"%PDF-1.7 not media", "image/png"),
+        vault.save_bytes(pid, image_bytes("PNG"), "", {"kind": "audio"}),
+        vault.save_bytes(pid, image_bytes("PNG"), "", {"params": "seed=1"}),
+        vault.call("createProject", {"title": ""}),
+        vault.call("getMeta", "../../etc"),
+    ]
+    for result in cases:
+        assert result["error"]["name"] == "InvalidInputError", result
+        assert result["error"]["isError"] is True and result["error"]["message"]
+    missing = vault.call("saveDataUrl", "p_missing", data_url(image_bytes(), "image/png"))
+    assert missing["error"]["name"] == "NotFoundError"
+    assert [m["ref"] for m in vault.call("listAssets", pid) if m["role"] != "thumbnail"] == [good]
+    assert vault.call("getMeta", "a_doesnotexist") is None and vault.call("getBlob", "a_doesnotexist") is None
+
+
+def test_a_bad_paste_is_explained_in_the_page(vault):
+    pid = vault.call("createProject", {"title": "Paste"})
+    vault.open(f"#/project/{pid}")
+    vault.page.fill("#dataurl-input", "data:image/png;base64,@@@@")
+    vault.page.click("#dataurl-save")
+    expect(vault.notice("error")).to_contain_text("base64 is corrupt")
+    vault.page.fill("#dataurl-input", data_url(image_bytes("PNG", seed=9), "image/png"))
+    vault.page.click("#dataurl-save")
+    expect(vault.page.locator(".asset-card")).to_have_count(1)
+
+
+def test_picker_adds_show_progress_and_thumbnails(vault, tmp_path):
+    pid = vault.call("createProject", {"title": "Picker"})
+    vault.open(f"#/project/{pid}")
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"shot-{i}.png"
+        path.write_bytes(image_bytes("PNG", (800, 600), seed=i, noise=True))
+        paths.append(path)
+    wav = tmp_path / "voice.wav"
+    wav.write_bytes(wav_bytes(0.5))
+    vault.page.set_input_files("#file-input", [str(p) for p in paths] + [str(wav)])
+    expect(vault.notice("info")).to_contain_text("Added 4 of 4 files.")
+    vault.wait_thumbnails(pid, 3)
+    cards = vault.page.locator(".asset-card[data-kind=image] img")
+    expect(cards).to_have_count(3)
+    # The grid shows the WebP previews, decoded and at most 320 px wide.
+    for i in range(3):
+        expect(cards.nth(i)).to_have_js_property("complete", True)
+        assert 0 < cards.nth(i).evaluate("img => img.naturalWidth") <= 320
+    expect(vault.page.locator(".asset-card[data-kind=audio] audio")).to_have_count(1)
+    names = [m["name"] for m in vault.call("listAssets", pid) if m["role"] != "thumbnail"]
+    assert names == ["shot-0.png", "shot-1.png", "shot-2.png", "voice.wav"]
+
+
+def test_drag_and_drop_adds_files(vault):
+    pid = vault.call("createProject", {"title": "Drop"})
+    vault.open(f"#/project/{pid}")
+    png = image_bytes("PNG", (200, 100), seed=4)
+    transfer = vault.page.evaluate_handle(
+        """([b64]) => {
+             const dt = new DataTransfer();
+             const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+             dt.items.add(new File([bytes], "dropped.png", {type: "image/png"}));
+             dt.items.add(new File(["not media"], "notes.txt", {type: "text/plain"}));
+             return dt;
+           }""", [__import__("base64").b64encode(png).decode()])
+    vault.page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+    expect(vault.page.locator(".asset-card")).to_have_count(1)
+    expect(vault.notice("error")).to_contain_text("notes.txt")
+    [meta] = [m for m in vault.call("listAssets", pid) if m["role"] != "thumbnail"]
+    assert meta["name"] == "dropped.png" and vault.blob_sha256(meta["ref"]) == sha256(png)
+
+
+def test_delete_project_frees_its_assets(vault):
+    keep = vault.call("createProject", {"title": "Keep"})
+    drop = vault.call("createProject", {"title": "Drop me"})
+    kept = vault.call("saveDataUrl", keep, data_url(image_bytes(seed=1), "image/png"))
+    dropped = [vault.call("saveDataUrl", drop, data_url(wav_bytes(0.2 + i / 10), "audio/wav")) for i in range(3)]
+    vault.open(f"#/project/{drop}")
+    vault.page.click("#delete-project")
+    expect(vault.page.locator("#delete-project")).to_contain_text("Really delete it and its 3 files?")
+    vault.page.click("#delete-project")
+    expect(vault.notice("info")).to_contain_text("Deleted the project: 3 files")
+    expect(vault.page.locator(".project-card")).to_have_count(1)
+    assert [p["id"] for p in vault.call("listProjects")] == [keep]
+    assert all(vault.call("getBlob", r) is None and vault.call("getMeta", r) is None for r in dropped)
+    assert vault.blob_sha256(kept) == sha256(image_bytes(seed=1))
+    assert vault.call("deleteProject", drop)["error"]["name"] == "NotFoundError"
+
+
+def test_a_missing_blob_shows_a_placeholder_with_its_params(vault):
+    pid = vault.call("createProject", {"title": "Evicted"})
+    ref = vault.call("saveDataUrl", pid, data_url(image_bytes(seed=2), "image/png"),
+                     {"params": {"prompt": "a red fox at dawn", "seed": 42}})
+    vault.page.evaluate("""(ref) => new Promise((resolve, reject) => {
+        const open = indexedDB.open("asset-vault");
+        open.onsuccess = () => {
+          const tx = open.result.transaction("blobs", "readwrite");
+          tx.objectStore("blobs").delete(ref);
+          tx.oncomplete = () => { open.result.close(); resolve(); };
+          tx.onerror = () => reject(tx.error);
+        };
+      })""", ref)
+    vault.open(f"#/project/{pid}")
+    card = vault.page.locator(f".asset-card[data-ref='{ref}']")
+    expect(card).to_have_attribute("data-missing", "true")
+    expect(card.locator(".missing")).to_contain_text("prompt: a red fox at dawn · seed: 42")
+
+
+def test_delete_asset_through_the_page(vault):
+    pid = vault.call("createProject", {"title": "One"})
+    ref = vault.call("saveDataUrl", pid, data_url(image_bytes(seed=5), "image/png"))
+    vault.wait_thumbnails(pid, 1)
+    thumb = vault.call("getMeta", ref)["thumbnailRef"]
+    vault.open(f"#/project/{pid}")
+    vault.page.locator(f".asset-card[data-ref='{ref}'] button.danger").click()
+    expect(vault.page.locator(".asset-card")).to_have_count(0)
+    assert vault.call("getMeta", ref) is None and vault.call("getMeta", thumb) is None
+    assert json.dumps(vault.call("listAssets", pid)) == "[]"

@@ -1,0 +1,74 @@
+"""Page object for the vault: bridge calls, navigation, and checks built on locators."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from playwright.sync_api import Page, expect
+
+READY_TIMEOUT_MS = 60_000
+
+
+class VaultPage:
+    def __init__(self, page: Page, url: str):
+        self.page = page
+        self.url = url
+
+    def open(self, route: str = "") -> "VaultPage":
+        self.page.goto(self.url + route)
+        self.wait_ready()
+        return self
+
+    def wait_ready(self) -> None:
+        expect(self.page.locator("body")).to_have_attribute("data-state", "ready", timeout=READY_TIMEOUT_MS)
+
+    def reload(self) -> None:
+        self.page.reload()
+        self.wait_ready()
+
+    def call(self, method: str, *args):
+        """window.assetVault[method](...args); returns the value or {"error": {name, message}}."""
+        return self.page.evaluate(
+            """async ([method, args]) => {
+                 try { return await window.assetVault[method](...args); }
+                 catch (e) { return {error: {name: e.name, message: e.message, isError: e instanceof Error}}; }
+               }""", [method, list(args)])
+
+    def save_bytes(self, project_id: str, data: bytes, mime: str = "", options: dict | None = None):
+        return self.page.evaluate(
+            """async ([pid, b64, mime, options]) => {
+                 const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+                 try { return await window.assetVault.saveBlob(pid, new Blob([bytes], {type: mime}), options); }
+                 catch (e) { return {error: {name: e.name, message: e.message, isError: e instanceof Error}}; }
+               }""", [project_id, base64.b64encode(data).decode(), mime, options or {}])
+
+    def blob_sha256(self, ref: str) -> str | None:
+        return self.page.evaluate(
+            """async (ref) => {
+                 const blob = await window.assetVault.getBlob(ref);
+                 if (!blob) return null;
+                 const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+                 return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, "0")).join("");
+               }""", ref)
+
+    def local_storage_bytes(self) -> int:
+        return self.page.evaluate(
+            "() => { let n = 0; for (let i = 0; i < localStorage.length; i++) {"
+            " const k = localStorage.key(i); n += k.length + localStorage.getItem(k).length; } return n; }")
+
+    def wait_thumbnails(self, project_id: str, count: int) -> None:
+        # Polled from Python: the app's CSP blocks Playwright's string predicates.
+        for _ in range(100):
+            metas = self.call("listAssets", project_id)
+            if sum(1 for m in metas if m["role"] != "thumbnail" and m["thumbnailRef"]) >= count:
+                return
+            self.page.wait_for_timeout(100)
+        raise AssertionError(f"{count} thumbnails were not made in 10 s")
+
+    def notice(self, level: str):
+        return self.page.locator(f".notice.{level} .notice-text")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
