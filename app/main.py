@@ -49,8 +49,10 @@ async def start() -> None:
     js.window.assetVault = api
     shell.start()
     js.document.body.dataset.state = "ready"
+    js.performance.mark("assetVault:ready")  # for host apps' (and bench/'s) start-up timing
     js.window.__assetVaultSettle.resolve(api)
     _register_service_worker(shell)
+    await vault.resume_background()
 
 
 def _register_service_worker(shell) -> None:

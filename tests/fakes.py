@@ -96,6 +96,13 @@ class FakeStore:
         if project is not None:
             self.projects[project["id"]] = copy.deepcopy(project)
 
+    async def set_crc(self, ref, crc):
+        await asyncio.sleep(0)
+        if ref not in self.metas:
+            return False
+        self.metas[ref]["crc32"] = crc
+        return True
+
     async def attach_thumbnail(self, parent_ref, meta, blob):
         if parent_ref not in self.metas:
             return False

@@ -135,6 +135,23 @@ class IdbStore:
             tx.objectStore("projects").put(to_js_record(project))
         await self._commit(tx)
 
+    async def set_crc(self, ref: str, crc: int) -> bool:
+        tx = self._tx(["assets"], "readwrite")
+        assets = tx.objectStore("assets")
+        done = []
+
+        def got(event):
+            meta = event.target.result
+            if meta is not None:
+                meta.crc32 = crc
+                assets.put(meta)
+                done.append(True)
+
+        with _handler(got) as on_meta:
+            assets.get(ref).onsuccess = on_meta
+            await self._commit(tx)
+        return bool(done)
+
     async def attach_thumbnail(self, parent_ref: str, meta: dict, blob) -> bool:
         tx = self._tx(["assets", "blobs"], "readwrite")
         assets = tx.objectStore("assets")

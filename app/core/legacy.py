@@ -146,7 +146,7 @@ async def rescue(kv: KeyValuePort, vault, keys: object = None, now_iso: str = ""
         project_written = True
         total_assets += len(entries)
         for meta, blob in entries:
-            vault._want_thumbnail(meta, blob)
+            vault.after_store(meta, blob)
         # Committed: now the value may point at the vault, unless the host app changed it meanwhile.
         if kv.get(key) == value:
             new_value = rewrite(value, replacements)

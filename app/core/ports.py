@@ -24,6 +24,8 @@ class StorePort(Protocol):
     async def get_blob(self, ref: str) -> Blob | None: ...
     async def add_assets(self, entries: list[tuple[dict, Blob]], project: dict | None) -> None:
         """Store metadata and Blobs (and the project record, if given) all or nothing."""
+    async def set_crc(self, ref: str, crc: int) -> bool:
+        """Record an asset's CRC-32; False if the asset is gone."""
     async def attach_thumbnail(self, parent_ref: str, meta: dict, blob: Blob) -> bool:
         """Store a thumbnail and link it from its parent; False (nothing stored) if the parent is gone."""
     async def delete_asset(self, ref: str) -> tuple[int, int] | None:

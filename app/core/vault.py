@@ -4,9 +4,12 @@
     pid = await vault.create_project({"title": "Sunset"})
     ref = await vault.save_data_url(pid, "data:image/png;base64,...", {"role": "frame"})
 
-Ingest reads each Blob once, in bounded chunks, to learn its type from its bytes and its CRC-32
-(what makes export free of media reads later). Only one checksum runs at a time, so with
-concurrent saves the CRC of one asset overlaps the IndexedDB write of the one before.
+A save sniffs the file's first bytes (its type comes from them), commits metadata and Blob in
+one transaction, and returns. The CRC-32 (what makes export free of media reads later) is then
+computed in the background, in bounded chunks, and written into the metadata: Chromium stores
+an in-memory Blob far faster (GB/s) than wasm can checksum it (~380 MB/s), so a CRC on the save
+path would make every save wait on it. Until then ``crc32`` is None; a restart resumes the work.
+Data URLs are the exception: their bytes are already in Python, so their CRC costs little inline.
 """
 
 from __future__ import annotations
@@ -46,9 +49,12 @@ class Vault:
         self.blobs = blobs
         self.thumbnails = thumbnails
         self.clock = clock
-        self._digest_lock = asyncio.Lock()
+        self._crc_queue: list[tuple[dict, Blob]] = []
         self._thumb_queue: list[tuple[dict, Blob]] = []
-        self._thumb_task: asyncio.Task | None = None
+        self._background: asyncio.Task | None = None
+        self._saving = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.on_thumbnail: Callable[[dict], None] | None = None
 
     # -- projects -------------------------------------------------------------------------
@@ -89,6 +95,29 @@ class Vault:
     # -- saving ---------------------------------------------------------------------------
 
     async def save_data_url(self, project_id: object, text: object, options: object = None) -> str:
+        with self._in_flight():
+            return await self._save_data_url(project_id, text, options)
+
+    async def save_blob(self, project_id: object, blob: Blob, options: object = None) -> str:
+        with self._in_flight():
+            return await self._save_blob(project_id, blob, options)
+
+    def _in_flight(self):
+        vault = self
+
+        class Gate:
+            def __enter__(self):
+                vault._saving += 1
+                vault._idle.clear()
+
+            def __exit__(self, *exc):
+                vault._saving -= 1
+                if vault._saving == 0:
+                    vault._idle.set()
+
+        return Gate()
+
+    async def _save_data_url(self, project_id: object, text: object, options: object = None) -> str:
         opts = AssetOptions.parse(options)
         project = await self.get_project(project_id)
         parsed = parse_data_url(text)
@@ -97,7 +126,7 @@ class Vault:
         blob = self.blobs.from_bytes(parsed.data, media.mime)
         return await self._store_new(project, blob, len(parsed.data), crc, media, opts)
 
-    async def save_blob(self, project_id: object, blob: Blob, options: object = None) -> str:
+    async def _save_blob(self, project_id: object, blob: Blob, options: object = None) -> str:
         opts = AssetOptions.parse(options)
         project = await self.get_project(project_id)
         size = self.blobs.size(blob)
@@ -105,9 +134,9 @@ class Vault:
             raise InvalidInputError("The file is empty (0 bytes).")
         if size > MAX_ASSET_BYTES:
             raise InvalidInputError(f"The file is {size / 2**30:.1f} GiB; the vault takes at most 4 GiB per file.")
-        async with self._digest_lock:
-            media, crc = await self._digest(blob, size, self.blobs.mime(blob), opts.kind)
-        return await self._store_new(project, blob, size, crc, media, opts)
+        head = await self.blobs.read(blob, 0, min(SNIFF_BYTES, size))
+        media = resolve_type(bytes(head), self.blobs.mime(blob), opts.kind)
+        return await self._store_new(project, blob, size, None, media, opts)
 
     async def save_from_url(self, project_id: object, url: object, options: object = None) -> str:
         opts = AssetOptions.parse(options)
@@ -121,9 +150,9 @@ class Vault:
                 opts = AssetOptions(opts.kind, opts.role, tail, opts.params)
         return await self.save_blob(project_id, blob, _as_options(opts))
 
-    async def _digest(self, blob: Blob, size: int, claimed_mime: str, claimed_kind: str | None):
+    async def _checksum(self, blob: Blob, size: int) -> int:
+        """CRC-32 in bounded chunks; the next chunk is read while this one is summed."""
         pending = self.blobs.read(blob, 0, min(CHUNK_BYTES, size))
-        media: MediaType | None = None
         crc = 0
         offset = 0
         while offset < size:
@@ -133,13 +162,11 @@ class Vault:
             end = offset + len(chunk)
             if end < size:
                 pending = self.blobs.read(blob, end, min(end + CHUNK_BYTES, size))
-            if media is None:
-                media = resolve_type(bytes(chunk[:SNIFF_BYTES]), claimed_mime, claimed_kind)
             crc = zlib.crc32(chunk, crc)
             offset = end
-        return media, crc
+        return crc
 
-    async def _store_new(self, project: dict, blob: Blob, size: int, crc: int, media: MediaType,
+    async def _store_new(self, project: dict, blob: Blob, size: int, crc: int | None, media: MediaType,
                          opts: AssetOptions) -> str:
         created = self.clock()
         meta = asset_record(ref=new_ref(), project_id=project["id"], kind=media.kind, mime=media.mime,
@@ -147,7 +174,7 @@ class Vault:
                             default_name=default_name(media.kind, media.mime, created))
         touched = dict(project, updatedAt=created)
         await self.store.add_assets([(meta, blob)], touched)
-        self._want_thumbnail(meta, blob)
+        self.after_store(meta, blob)
         return meta["ref"]
 
     # -- reading and deleting -------------------------------------------------------------
@@ -175,23 +202,46 @@ class Vault:
         _check_id(ref, "asset ref")
         return await self.store.delete_asset(ref) is not None
 
-    # -- thumbnails -----------------------------------------------------------------------
+    # -- background work: checksums first, then previews ---------------------------------
 
-    def _want_thumbnail(self, meta: dict, blob: Blob) -> None:
-        if self.thumbnails is None or meta["role"] == THUMBNAIL_ROLE or meta["kind"] == "audio":
-            return
-        self._thumb_queue.append((meta, blob))
-        if self._thumb_task is None or self._thumb_task.done():
-            self._thumb_task = asyncio.ensure_future(self._drain_thumbnails())
+    def after_store(self, meta: dict, blob: Blob) -> None:
+        """Queue what a stored asset still needs; saves never wait for it."""
+        if meta["crc32"] is None:
+            self._crc_queue.append((meta, blob))
+        if self.thumbnails is not None and meta["role"] != THUMBNAIL_ROLE and meta["kind"] != "audio":
+            self._thumb_queue.append((meta, blob))
+        if self._background is None or self._background.done():
+            self._background = asyncio.ensure_future(self._drain())
 
-    async def _drain_thumbnails(self) -> None:
-        # One at a time, after the saves that queued them: previews never hold up a save.
-        while self._thumb_queue:
-            meta, blob = self._thumb_queue.pop(0)
+    async def resume_background(self) -> int:
+        """After a restart: checksum the assets whose CRC was not written before the page closed."""
+        pending = [m for m in await self.store.list_assets(None) if m["crc32"] is None]
+        for meta in pending:
+            blob = await self.store.get_blob(meta["ref"])
+            if blob is not None:
+                self._crc_queue.append((meta, blob))
+        if pending and (self._background is None or self._background.done()):
+            self._background = asyncio.ensure_future(self._drain())
+        return len(pending)
+
+    async def _drain(self) -> None:
+        while self._crc_queue or self._thumb_queue:
+            # Saves come first: a burst of them finishes before the main thread is spent on CRCs.
+            await self._idle.wait()
+            if self._crc_queue:
+                meta, blob = self._crc_queue.pop(0)
+                job, what = self._store_checksum(meta, blob), "checksum"
+            else:
+                meta, blob = self._thumb_queue.pop(0)
+                job, what = self._make_thumbnail(meta, blob), "thumbnail"
             try:
-                await self._make_thumbnail(meta, blob)
-            except Exception as err:  # a preview is optional: the asset itself is stored
-                print(f"thumbnail for {meta['ref']} failed: {err}")
+                await job
+            except Exception as err:  # the asset itself is stored; this is derived data
+                print(f"{what} for {meta['ref']} failed: {err}")
+
+    async def _store_checksum(self, meta: dict, blob: Blob) -> None:
+        crc = await self._checksum(blob, meta["size"])
+        await self.store.set_crc(meta["ref"], crc)
 
     async def _make_thumbnail(self, parent: dict, blob: Blob) -> None:
         thumb = await self.thumbnails.make(blob, parent["kind"], parent["mime"])
@@ -210,10 +260,10 @@ class Vault:
         if await self.store.attach_thumbnail(parent["ref"], meta, thumb) and self.on_thumbnail:
             self.on_thumbnail(dict(parent, thumbnailRef=meta["ref"]))
 
-    async def thumbnails_settled(self) -> None:
-        """Wait until queued previews are made (tests and the UI use it; saves never do)."""
-        while self._thumb_task is not None and not self._thumb_task.done():
-            await self._thumb_task
+    async def settled(self) -> None:
+        """Wait until queued checksums and previews are done (tests and export use it)."""
+        while self._background is not None and not self._background.done():
+            await self._background
 
 
 def _check_id(value: object, what: str) -> None:

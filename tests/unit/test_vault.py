@@ -6,7 +6,7 @@ import zlib
 import pytest
 
 from app.core.errors import InvalidInputError, NotFoundError, QuotaExceededError
-from app.core.vault import CHUNK_BYTES
+from app.core.vault import CHUNK_BYTES, MonotonicClock, Vault
 from tests.fakes import FakeBlob
 from tests.media import MP4_HEAD, data_url, image_bytes, wav_bytes
 from tests.unit.conftest import Harness
@@ -17,6 +17,7 @@ def test_crc_over_chunks_matches_zlib(harness, run):
     data = image_bytes("PNG")[:64] + random.Random(1).randbytes(int(CHUNK_BYTES * 2.5))
     pid = run(harness.vault.create_project({"title": "t"}))
     ref = run(harness.vault.save_blob(pid, FakeBlob(data, "image/png")))
+    run(harness.vault.settled())
     meta = run(harness.vault.get_meta(ref))
     assert meta["crc32"] == zlib.crc32(data)
     assert meta["size"] == len(data)
@@ -51,7 +52,7 @@ def test_thumbnails_are_linked_and_deleted_with_their_asset(harness, run):
     pid = run(harness.vault.create_project({"title": "t"}))
     ref = run(harness.vault.save_blob(pid, FakeBlob(image_bytes("PNG"))))
     audio = run(harness.vault.save_blob(pid, FakeBlob(wav_bytes())))
-    run(harness.vault.thumbnails_settled())
+    run(harness.vault.settled())
     meta = run(harness.vault.get_meta(ref))
     thumb = run(harness.vault.get_meta(meta["thumbnailRef"]))
     assert thumb["role"] == "thumbnail" and thumb["params"] == {"thumbnailOf": ref}
@@ -132,15 +133,35 @@ def test_save_from_url_names_the_asset_after_the_file(harness, run):
         run(harness.vault.save_from_url(pid, "file:///etc/passwd"))
 
 
-def test_concurrent_saves_checksum_one_at_a_time(harness, run):
+def test_a_blob_save_returns_before_its_checksum_which_follows_in_the_background(harness, run):
     pid = run(harness.vault.create_project({"title": "t"}))
     blobs = [FakeBlob(MP4_HEAD + random.Random(i).randbytes(CHUNK_BYTES * 3 - len(MP4_HEAD))) for i in range(3)]
 
     async def all_at_once():
         return await asyncio.gather(*(harness.vault.save_blob(pid, b) for b in blobs))
 
+    first = run(harness.vault.save_blob(pid, FakeBlob(MP4_HEAD + b"\x00" * 100)))
+    # The save read only the file's first bytes (its type); nothing was summed yet.
+    assert harness.blobs.reads[0] == (0, 64) and harness.store.metas[first]["crc32"] is None
+    run(harness.vault.settled())
+    harness.blobs.reads.clear()
     refs = run(all_at_once())
-    # With one checksum at a time, each blob's chunks are read in one run, not interleaved.
-    starts = [s for s, e in harness.blobs.reads if e - s > 1000]
-    assert starts == [0, CHUNK_BYTES, 2 * CHUNK_BYTES] * 3
-    assert [run(harness.vault.get_meta(r))["crc32"] for r in refs] == [zlib.crc32(b.data) for b in blobs]
+    run(harness.vault.settled())
+    assert [harness.store.metas[r]["crc32"] for r in refs] == [zlib.crc32(b.data) for b in blobs]
+    # One checksum at a time, each in whole chunks.
+    big = [(s, e) for s, e in harness.blobs.reads if e - s > 64]
+    assert [s for s, _ in big] == [0, CHUNK_BYTES, 2 * CHUNK_BYTES] * 3
+    assert all(e - s == CHUNK_BYTES for s, e in big)
+
+
+def test_checksums_left_undone_are_resumed_after_a_restart(harness, run):
+    pid = run(harness.vault.create_project({"title": "t"}))
+    data = MP4_HEAD + b"\x01" * 5000
+    ref = run(harness.vault.save_blob(pid, FakeBlob(data)))
+    harness.vault._background.cancel()  # the page closed before the checksum ran
+    run(asyncio.sleep(0))
+    assert harness.store.metas[ref]["crc32"] is None
+    fresh = Vault(harness.store, harness.blobs, None, MonotonicClock(lambda: 2_000_000_000_000))
+    assert run(fresh.resume_background()) == 1
+    run(fresh.settled())
+    assert harness.store.metas[ref]["crc32"] == zlib.crc32(data)

@@ -1,0 +1,95 @@
+// Work for bench/__main__.py, evaluated in the app's page: the vault and raw-IndexedDB peers
+// ingest the very same Blobs and data URLs.
+window.bench = (() => {
+  let blobs = [];
+  let dataUrls = [];
+
+  // A real WAV (PCM) of `bytes` bytes with noise for samples: media the vault accepts, no preview.
+  function wav(bytes) {
+    const buf = new Uint8Array(bytes);
+    for (let i = 44; i < bytes; i += 65536) crypto.getRandomValues(buf.subarray(i, Math.min(i + 65536, bytes)));
+    const v = new DataView(buf.buffer);
+    const text = (o, s) => [...s].forEach((c, i) => buf[o + i] = c.charCodeAt(0));
+    text(0, "RIFF"); v.setUint32(4, bytes - 8, true); text(8, "WAVE"); text(12, "fmt ");
+    v.setUint32(16, 16, true); v.setUint16(20, 1, true); v.setUint16(22, 1, true);
+    v.setUint32(24, 48000, true); v.setUint32(28, 96000, true); v.setUint16(32, 2, true);
+    v.setUint16(34, 16, true); text(36, "data"); v.setUint32(40, bytes - 44, true);
+    return new Blob([buf], { type: "audio/wav" });
+  }
+
+  const peerDb = () => new Promise((resolve, reject) => {
+    const req = indexedDB.open("bench-peer", 1);
+    req.onupgradeneeded = () => req.result.createObjectStore("blobs");
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+
+  function put(db, blob, key, durability) {
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction("blobs", "readwrite", { durability });
+      tx.objectStore("blobs").put(blob, key);
+      tx.oncomplete = resolve;
+      tx.onerror = tx.onabort = () => reject(tx.error);
+    });
+  }
+
+  async function timed(fn) {
+    const t0 = performance.now();
+    await fn();
+    return performance.now() - t0;
+  }
+
+  async function clearPeer() {
+    const db = await peerDb();
+    await new Promise((resolve) => { const tx = db.transaction("blobs", "readwrite"); tx.objectStore("blobs").clear(); tx.oncomplete = resolve; });
+    db.close();
+  }
+
+  async function freshProject() {
+    for (const p of await window.assetVault.listProjects()) await window.assetVault.deleteProject(p.id);
+    return window.assetVault.createProject({ title: "bench" });
+  }
+
+  return {
+    makeBlobs(n, mib) { blobs = Array.from({ length: n }, () => wav(mib * 1024 * 1024)); },
+    async makeDataUrls(n, mb) {
+      blobs = [];
+      const one = (i) => new Promise((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.readAsDataURL(wav(Math.floor(mb * 1e6 * 3 / 4)));
+      });
+      dataUrls = [];
+      for (let i = 0; i < n; i++) dataUrls.push(await one(i));
+    },
+    async peerPutBlobs(durability) {
+      await clearPeer();
+      const db = await peerDb();
+      const ms = await timed(() => Promise.all(blobs.map((b, i) => put(db, b, i, durability))));
+      db.close();
+      return ms;
+    },
+    async vaultSaveBlobs() {
+      const pid = await freshProject();
+      const t0 = performance.now();
+      const refs = await Promise.all(blobs.map((b) => window.assetVault.saveBlob(pid, b)));
+      const saved = performance.now() - t0;
+      // Then until every CRC-32 is in the metadata (computed in the background).
+      while ((await Promise.all(refs.map((r) => window.assetVault.getMeta(r)))).some((m) => m.crc32 === null)) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return [saved, performance.now() - t0];
+    },
+    async peerDataUrls() {
+      await clearPeer();
+      const db = await peerDb();
+      const ms = await timed(() => Promise.all(dataUrls.map(async (u, i) => put(db, await (await fetch(u)).blob(), i, "relaxed"))));
+      db.close();
+      return ms;
+    },
+    async vaultDataUrls() {
+      const pid = await freshProject();
+      return timed(() => Promise.all(dataUrls.map((u) => window.assetVault.saveDataUrl(pid, u))));
+    }
+  };
+})();
