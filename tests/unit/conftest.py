@@ -1,4 +1,5 @@
 import asyncio
+import threading
 
 import pytest
 
@@ -22,9 +23,24 @@ def harness():
 
 @pytest.fixture
 def run():
+    """Run a coroutine to completion on a loop of its own thread.
+
+    Not the main thread: pytest-playwright's sync API keeps a loop running there for the session.
+    """
     loop = asyncio.new_event_loop()
-    yield loop.run_until_complete
-    pending = asyncio.all_tasks(loop)
-    if pending:  # background thumbnail work a test did not wait for
-        loop.run_until_complete(asyncio.gather(*pending))
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    def run_coro(coro):
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=30)
+
+    yield run_coro
+
+    async def drain():  # background work a test did not wait for
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        await asyncio.gather(*others, return_exceptions=True)
+
+    run_coro(drain())
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
     loop.close()
