@@ -2,10 +2,10 @@
 
     python tools/build.py
 
-Idempotent; run by `make setup`. Copies only the runtime files the page loads (no source maps,
-no editor/terminal extras are excluded since PyScript may import its chunks lazily), then lists
-every file the app needs offline with a content hash, so the service worker can precache one
-consistent version and tell when a new one is deployed.
+Idempotent; run by `make setup`. Copies the runtime files the page may load (Pyodide's core and
+every PyScript chunk, which it imports lazily; no source maps), then lists every file the app
+needs offline and hashes them into one version, so the service worker precaches one consistent
+version and the browser notices when a new one is deployed.
 """
 
 from __future__ import annotations

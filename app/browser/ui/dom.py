@@ -14,7 +14,7 @@ import js
 from pyodide.ffi import create_proxy
 
 _SAFE_URL_PREFIXES = ("http://", "https://", "blob:", "#")
-_URL_ATTRS = {"href", "src", "poster", "download-url"}
+_URL_ATTRS = {"href", "src", "poster"}
 
 
 def safe_url(url: str) -> str | None:
