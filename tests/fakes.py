@@ -85,6 +85,9 @@ class FakeStore:
     async def get_blob(self, ref):
         return self.blobs.get(ref)
 
+    async def get_blobs(self, refs):
+        return {r: self.blobs[r] for r in refs if r in self.blobs}
+
     async def add_assets(self, entries, project):
         await asyncio.sleep(0)
         added = sum(len(blob.data) for _, blob in entries)

@@ -125,6 +125,14 @@ class IdbStore:
     async def get_blob(self, ref: str):
         return to_py_record(await self._read("blobs", lambda s: s.get(ref)))
 
+    async def get_blobs(self, refs: list[str]) -> dict:
+        tx = self._tx(["blobs"])
+        store = tx.objectStore("blobs")
+        requests = [(ref, store.get(ref)) for ref in refs]  # all issued before the first await
+        await settle(tx, ok="oncomplete", fail="onerror", also_fail="onabort", value=lambda: None)
+        found = {ref: to_py_record(request.result) for ref, request in requests}
+        return {ref: blob for ref, blob in found.items() if blob is not None}
+
     async def add_assets(self, entries, project) -> None:
         tx = self._tx(["assets", "blobs", "projects"], "readwrite")
         assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")

@@ -22,6 +22,8 @@ class StorePort(Protocol):
         """Metadata only (never Blob data), ordered by createdAt; project_id None lists all."""
     async def get_meta(self, ref: str) -> dict | None: ...
     async def get_blob(self, ref: str) -> Blob | None: ...
+    async def get_blobs(self, refs: list[str]) -> dict[str, Blob]:
+        """Many Blobs in one transaction; refs with no Blob are left out."""
     async def add_assets(self, entries: list[tuple[dict, Blob]], project: dict | None) -> None:
         """Store metadata and Blobs (and the project record, if given) all or nothing."""
     async def set_crc(self, ref: str, crc: int) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from contextlib import contextmanager
 from typing import Callable
 
 from .dataurl import parse_data_url
@@ -102,20 +103,16 @@ class Vault:
         with self._in_flight():
             return await self._save_blob(project_id, blob, options)
 
+    @contextmanager
     def _in_flight(self):
-        vault = self
-
-        class Gate:
-            def __enter__(self):
-                vault._saving += 1
-                vault._idle.clear()
-
-            def __exit__(self, *exc):
-                vault._saving -= 1
-                if vault._saving == 0:
-                    vault._idle.set()
-
-        return Gate()
+        self._saving += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._saving -= 1
+            if self._saving == 0:
+                self._idle.set()
 
     async def _save_data_url(self, project_id: object, text: object, options: object = None) -> str:
         opts = AssetOptions.parse(options)
@@ -186,6 +183,12 @@ class Vault:
     async def get_blob(self, ref: object) -> Blob | None:
         _check_id(ref, "asset ref")
         return await self.store.get_blob(ref)
+
+    async def get_blobs(self, refs: list[str]) -> dict:
+        """Blobs of many assets in one read (missing ones are absent): for drawing a project."""
+        for ref in refs:
+            _check_id(ref, "asset ref")
+        return await self.store.get_blobs(refs) if refs else {}
 
     async def list_assets(self, project_id: object, options: object = None) -> list[dict]:
         await self.get_project(project_id)

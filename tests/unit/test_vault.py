@@ -167,3 +167,12 @@ def test_checksums_left_undone_are_resumed_after_a_restart(harness, run):
     assert run(fresh.resume_background()) == 1
     run(fresh.settled())
     assert harness.store.metas[ref]["crc32"] == zlib.crc32(data)
+
+
+def test_get_blobs_reads_many_and_leaves_out_the_missing(harness, run):
+    pid = run(harness.vault.create_project({"title": "t"}))
+    refs = [run(harness.vault.save_blob(pid, FakeBlob(wav_bytes(0.1 * (i + 1))))) for i in range(2)]
+    got = run(harness.vault.get_blobs(refs + ["a_gone"]))
+    assert sorted(got) == sorted(refs) and got[refs[1]].data == wav_bytes(0.2)
+    with pytest.raises(InvalidInputError):
+        run(harness.vault.get_blobs(["../x"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import js
 
 from app.core import fmt
-from app.core.errors import NotFoundError, VaultError
+from app.core.errors import VaultError
 
 from .dom import Scope, by_id, h
 
@@ -28,19 +28,19 @@ class ProjectView:
         vault = self.shell.vault
         try:
             project = await vault.get_project(self.project_id)
-        except (NotFoundError, VaultError) as err:
+        except VaultError as err:
             return h("section", {"class": "empty"}, h("h1", None, "Project not found"),
                      h("p", None, str(err)), h("a", {"href": "#/"}, "Back to your projects"))
         assets = await vault.list_assets(self.project_id)
         thumbs = {m["ref"]: m for m in assets if m["role"] == "thumbnail"}
         media = [m for m in assets if m["role"] != "thumbnail"]
         old_scope, self.scope = self.scope, Scope()
+        blobs = await vault.get_blobs([m["ref"] for m in assets])
         grid = h("ul", {"class": "grid", "id": "assets"})
         for meta in media:
-            blob = await vault.get_blob(meta["ref"])
-            thumb_meta = thumbs.get(meta.get("thumbnailRef") or "")
-            thumb = await vault.get_blob(thumb_meta["ref"]) if thumb_meta else None
-            grid.appendChild(self._card(meta, blob, thumb))
+            thumb_ref = meta.get("thumbnailRef")
+            thumb = blobs.get(thumb_ref) if thumb_ref in thumbs else None
+            grid.appendChild(self._card(meta, blobs.get(meta["ref"]), thumb))
         old_scope.dispose()
         total = sum(m["size"] for m in assets)
         return h("section", None,
