@@ -33,6 +33,10 @@ class FakeBlobs:
             return blob.data[start:end]
         return done()
 
+    async def head(self, blob, length):
+        self.reads.append((0, length))
+        return blob.data[:length]
+
     def from_bytes(self, data, mime):
         return FakeBlob(data, mime)
 
@@ -98,6 +102,13 @@ class FakeStore:
             self.blobs[meta["ref"]] = blob
         if project is not None:
             self.projects[project["id"]] = copy.deepcopy(project)
+
+    async def add_to_project(self, project_id, entries, updated_at):
+        await asyncio.sleep(0)
+        if project_id not in self.projects:
+            return False
+        await self.add_assets(entries, dict(self.projects[project_id], updatedAt=updated_at))
+        return True
 
     async def set_crc(self, ref, crc):
         await asyncio.sleep(0)

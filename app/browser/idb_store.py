@@ -11,6 +11,8 @@ in Python lets the transaction auto-commit before the next request.
 
 from __future__ import annotations
 
+import asyncio
+
 import js
 from pyodide.ffi import create_proxy
 
@@ -36,6 +38,7 @@ class IdbStore:
     def __init__(self, db_js):
         self.db = db_js
         self.on_version_change = None
+        self._adds: list = []
 
     @classmethod
     async def open(cls, name: str = DB_NAME) -> "IdbStore":
@@ -142,6 +145,68 @@ class IdbStore:
         if project is not None:
             tx.objectStore("projects").put(to_js_record(project))
         await self._commit(tx)
+
+    def add_to_project(self, project_id: str, entries, updated_at: int):
+        """Saves that arrive in the same turn of the event loop share one transaction. Chromium
+        runs overlapping write transactions one after another, each waiting on this thread for
+        its events, so 40 concurrent saves as 40 transactions took 3x as long as one."""
+        future = asyncio.get_event_loop().create_future()
+        self._adds.append((project_id, entries, updated_at, future))
+        if len(self._adds) == 1:
+            asyncio.get_event_loop().call_soon(lambda: asyncio.ensure_future(self._flush_adds()))
+        return future
+
+    async def _flush_adds(self) -> None:
+        batch, self._adds = self._adds, []
+        try:
+            found = await self._add_batch(batch)
+        except Exception as err:
+            if len(batch) == 1:
+                batch[0][3].set_exception(err)
+                return
+            # Alone, each save succeeds or fails on its own (some may fit in the quota).
+            for item in batch:
+                try:
+                    item[3].set_result((await self._add_batch([item]))[0])
+                except Exception as one_err:
+                    item[3].set_exception(one_err)
+            return
+        for item, ok in zip(batch, found):
+            item[3].set_result(ok)
+
+    async def _add_batch(self, batch) -> list[bool]:
+        tx = self._tx(["assets", "blobs", "projects"], "readwrite")
+        projects = tx.objectStore("projects")
+        wanted = {}
+        for project_id, _, updated_at, _ in batch:
+            wanted[project_id] = max(updated_at, wanted.get(project_id, 0))
+        existing = {}
+
+        def got_project(event):
+            project = event.target.result
+            if project is not None:
+                existing[str(project.id)] = project
+            got_project.pending -= 1
+            if got_project.pending == 0:
+                write()
+
+        def write():
+            assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")
+            for project_id, project in existing.items():
+                project.updatedAt = wanted[project_id]
+                projects.put(project)
+            for project_id, entries, _, _ in batch:
+                if project_id in existing:
+                    for meta, blob in entries:
+                        assets.put(to_js_record(meta))
+                        blobs.put(blob, meta["ref"])
+
+        got_project.pending = len(wanted)
+        with _handler(got_project) as on_project:
+            for project_id in wanted:
+                projects.get(project_id).onsuccess = on_project
+            await self._commit(tx)
+        return [project_id in existing for project_id, *_ in batch]
 
     async def set_crc(self, ref: str, crc: int) -> bool:
         tx = self._tx(["assets"], "readwrite")

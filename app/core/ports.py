@@ -26,6 +26,9 @@ class StorePort(Protocol):
         """Many Blobs in one transaction; refs with no Blob are left out."""
     async def add_assets(self, entries: list[tuple[dict, Blob]], project: dict | None) -> None:
         """Store metadata and Blobs (and the project record, if given) all or nothing."""
+    async def add_to_project(self, project_id: str, entries: list[tuple[dict, Blob]], updated_at: int) -> bool:
+        """Store metadata and Blobs into an existing project and touch its updatedAt, all or
+        nothing; False (nothing stored) if the project is gone."""
     async def set_crc(self, ref: str, crc: int) -> bool:
         """Record an asset's CRC-32; False if the asset is gone."""
     async def attach_thumbnail(self, parent_ref: str, meta: dict, blob: Blob) -> bool:
@@ -41,6 +44,8 @@ class BlobPort(Protocol):
     def mime(self, blob: Blob) -> str: ...
     def read(self, blob: Blob, start: int, end: int) -> Awaitable[bytes]:
         """Start reading now (so reads can overlap work); await for the bytes."""
+    def head(self, blob: Blob, length: int) -> Awaitable[bytes]:
+        """The first ``length`` bytes (fewer if the Blob is shorter), for sniffing its type."""
     def from_bytes(self, data: bytes, mime: str) -> Blob: ...
     async def fetch(self, url: str) -> Blob:
         """Download a URL into a Blob; raises InvalidInputError with the reason on failure."""

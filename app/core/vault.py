@@ -5,7 +5,7 @@
     ref = await vault.save_data_url(pid, "data:image/png;base64,...", {"role": "frame"})
 
 A save sniffs the file's first bytes (its type comes from them), commits metadata and Blob in
-one transaction, and returns. The CRC-32 (what makes export free of media reads later) is then
+one transaction that also checks the project exists, and returns. The CRC-32 (what makes export free of media reads later) is then
 computed in the background, in bounded chunks, and written into the metadata: Chromium stores
 an in-memory Blob far faster (GB/s) than wasm can checksum it (~380 MB/s), so a CRC on the save
 path would make every save wait on it. Until then ``crc32`` is None; a restart resumes the work.
@@ -103,6 +103,11 @@ class Vault:
         with self._in_flight():
             return await self._save_blob(project_id, blob, options)
 
+    @property
+    def busy(self) -> bool:
+        """Saves are in flight."""
+        return self._saving > 0
+
     @contextmanager
     def _in_flight(self):
         self._saving += 1
@@ -116,24 +121,24 @@ class Vault:
 
     async def _save_data_url(self, project_id: object, text: object, options: object = None) -> str:
         opts = AssetOptions.parse(options)
-        project = await self.get_project(project_id)
+        _check_id(project_id, "project ID")
         parsed = parse_data_url(text)
         media = resolve_type(parsed.data[:SNIFF_BYTES], parsed.mime, opts.kind)
         crc = zlib.crc32(parsed.data)
         blob = self.blobs.from_bytes(parsed.data, media.mime)
-        return await self._store_new(project, blob, len(parsed.data), crc, media, opts)
+        return await self._store_new(project_id, blob, len(parsed.data), crc, media, opts)
 
     async def _save_blob(self, project_id: object, blob: Blob, options: object = None) -> str:
         opts = AssetOptions.parse(options)
-        project = await self.get_project(project_id)
+        _check_id(project_id, "project ID")
         size = self.blobs.size(blob)
         if size == 0:
             raise InvalidInputError("The file is empty (0 bytes).")
         if size > MAX_ASSET_BYTES:
             raise InvalidInputError(f"The file is {size / 2**30:.1f} GiB; the vault takes at most 4 GiB per file.")
-        head = await self.blobs.read(blob, 0, min(SNIFF_BYTES, size))
+        head = await self.blobs.head(blob, SNIFF_BYTES)
         media = resolve_type(bytes(head), self.blobs.mime(blob), opts.kind)
-        return await self._store_new(project, blob, size, None, media, opts)
+        return await self._store_new(project_id, blob, size, None, media, opts)
 
     async def save_from_url(self, project_id: object, url: object, options: object = None) -> str:
         opts = AssetOptions.parse(options)
@@ -163,14 +168,16 @@ class Vault:
             offset = end
         return crc
 
-    async def _store_new(self, project: dict, blob: Blob, size: int, crc: int | None, media: MediaType,
+    async def _store_new(self, project_id: str, blob: Blob, size: int, crc: int | None, media: MediaType,
                          opts: AssetOptions) -> str:
+        # The project is checked inside the write's transaction: no read before it (that cost a
+        # round trip per save) and no asset is ever added to a project deleted meanwhile.
         created = self.clock()
-        meta = asset_record(ref=new_ref(), project_id=project["id"], kind=media.kind, mime=media.mime,
+        meta = asset_record(ref=new_ref(), project_id=project_id, kind=media.kind, mime=media.mime,
                             size=size, crc32=crc, created_at=created, options=opts,
                             default_name=default_name(media.kind, media.mime, created))
-        touched = dict(project, updatedAt=created)
-        await self.store.add_assets([(meta, blob)], touched)
+        if not await self.store.add_to_project(project_id, [(meta, blob)], created):
+            raise NotFoundError(f"There is no project {project_id!r}: it may have been deleted.")
         self.after_store(meta, blob)
         return meta["ref"]
 

@@ -13,10 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class Server:
-    def __init__(self):
+    def __init__(self, root: Path = ROOT):
+        """Runs ``root``/serve.py, which serves the tree it sits in (a copy, for update tests)."""
         self.log = tempfile.NamedTemporaryFile("w+", prefix="serve-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "serve.py"), "--port", "0"],
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=ROOT)
+        self.proc = subprocess.Popen([sys.executable, str(root / "serve.py"), "--port", "0"],
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=root)
         line = self.proc.stdout.readline()
         match = re.search(r"http://\S+", line)
         if not match:

@@ -21,14 +21,19 @@ def test_quota_exceeded_is_reported_and_nothing_partial_is_stored(page, server):
     result = vault.call("saveDataUrl", pid, data_url(big, "image/png"), {"role": "frame"})
     assert result["error"]["name"] == "QuotaExceededError", result
     assert "storage is full" in result["error"]["message"].lower()
+    # A burst where one save does not fit: the others are stored, each on its own.
+    fits = image_bytes("PNG", (200, 150), seed=3, noise=True)
+    burst = vault.calls(("saveDataUrl", pid, data_url(fits, "image/png")),
+                        ("saveDataUrl", pid, data_url(big, "image/png")))
+    assert isinstance(burst[0], str) and burst[1]["error"]["name"] == "QuotaExceededError", burst
     frames = [m for m in vault.call("listAssets", pid) if m["role"] != "thumbnail"]
-    assert [m["ref"] for m in frames] == [first]
-    assert vault.blob_sha256(first) == sha256(small)
+    assert [m["ref"] for m in frames] == [first, burst[0]]
+    assert vault.blob_sha256(first) == sha256(small) and vault.blob_sha256(burst[0]) == sha256(fits)
     # The page says it too, in words, when a file is added there.
     vault.open(f"#/project/{pid}")
     page.set_input_files("#file-input", files=[{"name": "big.png", "mimeType": "image/png", "buffer": big}])
     expect(vault.notice("error")).to_contain_text("big.png: Browser storage is full")
-    expect(page.locator(".asset-card")).to_have_count(1)
+    expect(page.locator(".asset-card")).to_have_count(2)
 
 
 def frames_json(count: int) -> tuple[str, list[dict]]:

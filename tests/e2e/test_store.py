@@ -48,6 +48,32 @@ def test_bad_inputs_are_invalid_input_errors_and_store_nothing(vault):
     assert vault.call("getMeta", "a_doesnotexist") is None and vault.call("getBlob", "a_doesnotexist") is None
 
 
+def test_a_burst_of_saves_succeeds_or_fails_save_by_save(vault):
+    # Saves issued together share one IndexedDB transaction; each must still stand alone.
+    one = vault.call("createProject", {"title": "One"})
+    two = vault.call("createProject", {"title": "Two"})
+    frames = [image_bytes("PNG", (64, 48), seed=20 + i) for i in range(4)]
+    results = vault.calls(
+        ("saveDataUrl", one, data_url(frames[0], "image/png")),
+        ("saveDataUrl", "p_gone", data_url(frames[1], "image/png")),
+        ("saveDataUrl", two, data_url(frames[2], "image/png")),
+        ("saveDataUrl", one, "data:image/png;base64,@@"),
+        ("saveDataUrl", one, data_url(frames[3], "image/png")),
+        ("deleteProject", two),
+    )
+    assert results[1]["error"]["name"] == "NotFoundError" and results[3]["error"]["name"] == "InvalidInputError"
+    assert [m["ref"] for m in vault.call("listAssets", one) if m["role"] != "thumbnail"] == [results[0], results[4]]
+    assert vault.blob_sha256(results[4]) == sha256(frames[3])
+    # A save racing its project's deletion either went with the project or was refused: never
+    # an asset left behind in a project that no longer exists.
+    if isinstance(results[2], str):
+        assert results[5] == {"assetsDeleted": 1, "bytesFreed": len(frames[2])}
+        assert vault.call("getMeta", results[2]) is None
+    else:
+        assert results[2]["error"]["name"] == "NotFoundError" and results[5]["assetsDeleted"] == 0
+    assert [p["id"] for p in vault.call("listProjects")] == [one]
+
+
 def test_a_bad_paste_is_explained_in_the_page(vault):
     pid = vault.call("createProject", {"title": "Paste"})
     vault.open(f"#/project/{pid}")

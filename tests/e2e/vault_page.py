@@ -35,6 +35,13 @@ class VaultPage:
                  catch (e) { return {error: {name: e.name, message: e.message, isError: e instanceof Error}}; }
                }""", [method, list(args)])
 
+    def calls(self, *calls: tuple):
+        """Many bridge calls issued in one go (as a host app's burst); each result or {"error"}."""
+        return self.page.evaluate(
+            """async (calls) => (await Promise.allSettled(calls.map(([m, ...args]) => window.assetVault[m](...args))))
+                 .map((r) => r.status === "fulfilled" ? r.value : {error: {name: r.reason.name, message: r.reason.message}})""",
+            [list(c) for c in calls])
+
     def save_bytes(self, project_id: str, data: bytes, mime: str = "", options: dict | None = None):
         return self.page.evaluate(
             """async ([pid, b64, mime, options]) => {

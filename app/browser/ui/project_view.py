@@ -15,6 +15,9 @@ class ProjectView:
         self.shell = shell
         self.project_id = project_id
         self.scope = Scope()
+        # The add zone outlives redraws: a redraw must not wipe what the user is typing.
+        self.zone_scope = Scope()
+        self.zone = None
         self.busy = False
 
     def shows(self, project_id) -> bool:
@@ -23,6 +26,7 @@ class ProjectView:
 
     def dispose(self) -> None:
         self.scope.dispose()
+        self.zone_scope.dispose()
 
     async def render(self):
         vault = self.shell.vault
@@ -51,7 +55,7 @@ class ProjectView:
                      f"{len(media)} files · {fmt.size(total)}"),
                    self._delete_project_button(len(assets))),
                  h("p", {"class": "meta"}, project["prompt"]) if project.get("prompt") else None,
-                 self._add_zone(),
+                 self.zone or self._add_zone(),
                  grid if media else h("p", {"class": "empty"}, "No media yet: drop files above."))
 
     # -- cards ----------------------------------------------------------------------------
@@ -129,7 +133,7 @@ class ProjectView:
     def _add_zone(self):
         picker = h("input", {"type": "file", "id": "file-input", "multiple": True,
                              "accept": "image/*,video/*,audio/*", "aria-label": "Choose files"})
-        picker.addEventListener("change", self.scope.on(lambda _e: self._add_files(picker.files)))
+        picker.addEventListener("change", self.zone_scope.on(lambda _e: self._add_files(picker.files)))
         zone = h("div", {"class": "dropzone", "id": "dropzone"},
                  h("strong", None, "Drop images, videos or audio here"), " or ", picker)
 
@@ -146,21 +150,22 @@ class ProjectView:
             self._add_files(event.dataTransfer.files)
 
         for name, fn in (("dragover", over), ("dragleave", leave), ("drop", drop)):
-            zone.addEventListener(name, self.scope.on(fn))
+            zone.addEventListener(name, self.zone_scope.on(fn))
         data_input = h("textarea", {"id": "dataurl-input", "rows": "2", "placeholder": "data:image/png;base64,…",
                                     "aria-label": "Data URL"})
         data_button = h("button", {"id": "dataurl-save"}, "Save data URL")
-        data_button.addEventListener("click", self.scope.on(lambda _e: self._add_one(
+        data_button.addEventListener("click", self.zone_scope.on(lambda _e: self._add_one(
             "save_data_url", data_input)))
         url_input = h("input", {"id": "url-input", "type": "url", "placeholder": "https://…/frame.png",
                                 "aria-label": "Media URL"})
         url_button = h("button", {"id": "url-save"}, "Save from URL")
-        url_button.addEventListener("click", self.scope.on(lambda _e: self._add_one("save_from_url", url_input)))
-        return h("div", {"class": "add"}, zone,
-                 h("div", {"class": "row"}, data_input, data_button),
-                 h("div", {"class": "row"}, url_input, url_button),
-                 h("div", {"id": "add-progress", "class": "progress", "hidden": True},
-                   h("progress", {"max": "1", "value": "0"}), h("span", {"class": "progress-text"})))
+        url_button.addEventListener("click", self.zone_scope.on(lambda _e: self._add_one("save_from_url", url_input)))
+        self.zone = h("div", {"class": "add"}, zone,
+                      h("div", {"class": "row"}, data_input, data_button),
+                      h("div", {"class": "row"}, url_input, url_button),
+                      h("div", {"id": "add-progress", "class": "progress", "hidden": True},
+                        h("progress", {"max": "1", "value": "0"}), h("span", {"class": "progress-text"})))
+        return self.zone
 
     def _progress(self, done: int, total: int, text: str) -> None:
         box = by_id("add-progress")

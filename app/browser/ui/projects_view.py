@@ -13,22 +13,22 @@ class ProjectsView:
     def __init__(self, shell):
         self.shell = shell
         self.scope = Scope()
+        # The form outlives redraws (a host app's saves redraw the list) so typing is not lost.
+        self.form_scope = Scope()
+        self.form = None
 
     def shows(self, project_id) -> bool:
         return True
 
     def dispose(self) -> None:
         self.scope.dispose()
+        self.form_scope.dispose()
 
     async def render(self):
         projects = await self.shell.vault.list_projects()
         legacy = await self.shell.bridge.scan_legacy()
-        title_input = h("input", {"name": "title", "placeholder": "New project title", "required": True,
-                                  "maxlength": "200", "aria-label": "Project title"})
-        form = h("form", {"class": "row", "id": "new-project"}, title_input,
-                 h("button", {"type": "submit"}, "Create project"))
-        form.addEventListener("submit", self.scope.on(lambda e: self._create(e, title_input)))
-        section = h("section", None, h("h1", None, "Projects"), form)
+        old_scope, self.scope = self.scope, Scope()
+        section = h("section", None, h("h1", None, "Projects"), self.form or self._new_project_form())
         if legacy:
             section.appendChild(self._legacy_panel(legacy))
         if not projects:
@@ -42,7 +42,16 @@ class ProjectsView:
                                     f"{p['assetCount']} files · {fmt.size(p['bytes'])} · created "
                                     + str(js.Date.new(p["createdAt"]).toLocaleString()))))
         section.appendChild(listing)
+        old_scope.dispose()
         return section
+
+    def _new_project_form(self):
+        title_input = h("input", {"name": "title", "placeholder": "New project title", "required": True,
+                                  "maxlength": "200", "aria-label": "Project title"})
+        self.form = h("form", {"class": "row", "id": "new-project"}, title_input,
+                      h("button", {"type": "submit"}, "Create project"))
+        self.form.addEventListener("submit", self.form_scope.on(lambda e: self._create(e, title_input)))
+        return self.form
 
     def _create(self, event, title_input) -> None:
         event.preventDefault()
