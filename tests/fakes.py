@@ -107,7 +107,15 @@ class FakeStore:
         await asyncio.sleep(0)
         if project_id not in self.projects:
             return False
-        await self.add_assets(entries, dict(self.projects[project_id], updatedAt=updated_at))
+        ready = []
+        for _ref, meta, blob in entries:
+            if not isinstance(meta, dict):
+                try:
+                    meta = await meta
+                except Exception:
+                    continue
+            ready.append((meta, blob))
+        await self.add_assets(ready, dict(self.projects[project_id], updatedAt=updated_at))
         return True
 
     async def set_crc(self, ref, crc):

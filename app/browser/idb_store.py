@@ -147,7 +147,7 @@ class IdbStore:
         await self._commit(tx)
 
     def add_to_project(self, project_id: str, entries, updated_at: int):
-        """Saves that arrive in the same turn of the event loop share one transaction. Chromium
+        """Entries are (ref, metadata or a future of it, Blob). Saves that arrive in the same turn of the event loop share one transaction. Chromium
         runs overlapping write transactions one after another, each waiting on this thread for
         its events, so 40 concurrent saves as 40 transactions took 3x as long as one."""
         future = asyncio.get_event_loop().create_future()
@@ -175,36 +175,48 @@ class IdbStore:
             item[3].set_result(ok)
 
     async def _add_batch(self, batch) -> list[bool]:
+        """One transaction: the Blobs' writes start at once, beside the reads of their projects;
+        metadata follows when both are in and every sniff is done. Blobs of entries whose project
+        is gone or whose bytes are not media are deleted again before the commit."""
         tx = self._tx(["assets", "blobs", "projects"], "readwrite")
-        projects = tx.objectStore("projects")
+        projects, assets, blobs = (tx.objectStore(n) for n in ("projects", "assets", "blobs"))
         wanted = {}
         for project_id, _, updated_at, _ in batch:
             wanted[project_id] = max(updated_at, wanted.get(project_id, 0))
+        entries = [(project_id, entry) for project_id, items, _, _ in batch for entry in items]
         existing = {}
+        pending = [len(wanted) + len(entries)]
 
         def got_project(event):
             project = event.target.result
             if project is not None:
                 existing[str(project.id)] = project
-            got_project.pending -= 1
-            if got_project.pending == 0:
-                write()
+            arrived(None)
 
-        def write():
-            assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")
+        def arrived(_event):
+            pending[0] -= 1
+            if pending[0] == 0:
+                finish(None)
+
+        def finish(_event):
+            if not all(_ready(meta) for _, (_, meta, _) in entries):
+                projects.count().onsuccess = on_wait  # keeps the transaction open for the sniffs
+                return
             for project_id, project in existing.items():
                 project.updatedAt = wanted[project_id]
                 projects.put(project)
-            for project_id, entries, _, _ in batch:
-                if project_id in existing:
-                    for meta, blob in entries:
-                        assets.put(to_js_record(meta))
-                        blobs.put(blob, meta["ref"])
+            for project_id, (ref, meta, _) in entries:
+                record = _value(meta)
+                if record is None or project_id not in existing:
+                    blobs.delete(ref)
+                else:
+                    assets.put(to_js_record(record))
 
-        got_project.pending = len(wanted)
-        with _handler(got_project) as on_project:
+        with _handler(got_project) as on_project, _handler(arrived) as on_blob, _handler(finish) as on_wait:
             for project_id in wanted:
                 projects.get(project_id).onsuccess = on_project
+            for _, (ref, _, blob) in entries:
+                blobs.put(blob, ref).onsuccess = on_blob
             await self._commit(tx)
         return [project_id in existing for project_id, *_ in batch]
 
@@ -306,6 +318,17 @@ class IdbStore:
             projects.get(project_id).onsuccess = on_project
             await self._commit(tx)
         return outcome[0] if outcome else None
+
+
+def _ready(meta) -> bool:
+    return isinstance(meta, dict) or meta.done()
+
+
+def _value(meta) -> dict | None:
+    """A metadata record, or None for an entry whose sniffing failed (the caller raises that)."""
+    if isinstance(meta, dict):
+        return meta
+    return None if meta.cancelled() or meta.exception() is not None else meta.result()
 
 
 class _handler:

@@ -26,9 +26,12 @@ class StorePort(Protocol):
         """Many Blobs in one transaction; refs with no Blob are left out."""
     async def add_assets(self, entries: list[tuple[dict, Blob]], project: dict | None) -> None:
         """Store metadata and Blobs (and the project record, if given) all or nothing."""
-    async def add_to_project(self, project_id: str, entries: list[tuple[dict, Blob]], updated_at: int) -> bool:
-        """Store metadata and Blobs into an existing project and touch its updatedAt, all or
-        nothing; False (nothing stored) if the project is gone."""
+    async def add_to_project(self, project_id: str, entries: list[tuple[str, dict | Awaitable[dict], Blob]],
+                             updated_at: int) -> bool:
+        """Store (ref, metadata, Blob) entries into an existing project and touch its updatedAt,
+        all or nothing; False (nothing stored) if the project is gone. Metadata may be a future
+        still being computed (the Blob's write can start meanwhile); an entry whose future fails
+        is not stored, and the caller raises its error."""
     async def set_crc(self, ref: str, crc: int) -> bool:
         """Record an asset's CRC-32; False if the asset is gone."""
     async def attach_thumbnail(self, parent_ref: str, meta: dict, blob: Blob) -> bool:

@@ -4,8 +4,9 @@
     pid = await vault.create_project({"title": "Sunset"})
     ref = await vault.save_data_url(pid, "data:image/png;base64,...", {"role": "frame"})
 
-A save sniffs the file's first bytes (its type comes from them), commits metadata and Blob in
-one transaction that also checks the project exists, and returns. The CRC-32 (what makes export free of media reads later) is then
+A save sniffs the file's first bytes (its type comes from them) while its Blob is being
+written, commits metadata and Blob in one transaction that also checks the project exists, and
+returns. The CRC-32 (what makes export free of media reads later) is then
 computed in the background, in bounded chunks, and written into the metadata: Chromium stores
 an in-memory Blob far faster (GB/s) than wasm can checksum it (~380 MB/s), so a CRC on the save
 path would make every save wait on it. Until then ``crc32`` is None; a restart resumes the work.
@@ -136,9 +137,29 @@ class Vault:
             raise InvalidInputError("The file is empty (0 bytes).")
         if size > MAX_ASSET_BYTES:
             raise InvalidInputError(f"The file is {size / 2**30:.1f} GiB; the vault takes at most 4 GiB per file.")
+        # The Blob's write starts at once; its type is sniffed meanwhile and the metadata joins
+        # the same transaction (or, if the bytes are not media, the Blob is dropped from it).
+        created = self.clock()
+        ref = new_ref()
+        sniffed = asyncio.ensure_future(self._sniffed_meta(ref, project_id, blob, size, created, opts))
+        try:
+            found = await self.store.add_to_project(project_id, [(ref, sniffed, blob)], created)
+        except Exception:
+            await _raise_if_failed(sniffed)  # a file that is not media is told so, even when full
+            raise
+        meta = await sniffed
+        if not found:
+            raise NotFoundError(f"There is no project {project_id!r}: it may have been deleted.")
+        self.after_store(meta, blob)
+        return ref
+
+    async def _sniffed_meta(self, ref: str, project_id: str, blob: Blob, size: int, created: int,
+                            opts: AssetOptions) -> dict:
         head = await self.blobs.head(blob, SNIFF_BYTES)
         media = resolve_type(bytes(head), self.blobs.mime(blob), opts.kind)
-        return await self._store_new(project_id, blob, size, None, media, opts)
+        return asset_record(ref=ref, project_id=project_id, kind=media.kind, mime=media.mime, size=size,
+                            crc32=None, created_at=created, options=opts,
+                            default_name=default_name(media.kind, media.mime, created))
 
     async def save_from_url(self, project_id: object, url: object, options: object = None) -> str:
         opts = AssetOptions.parse(options)
@@ -176,7 +197,7 @@ class Vault:
         meta = asset_record(ref=new_ref(), project_id=project_id, kind=media.kind, mime=media.mime,
                             size=size, crc32=crc, created_at=created, options=opts,
                             default_name=default_name(media.kind, media.mime, created))
-        if not await self.store.add_to_project(project_id, [(meta, blob)], created):
+        if not await self.store.add_to_project(project_id, [(meta["ref"], meta, blob)], created):
             raise NotFoundError(f"There is no project {project_id!r}: it may have been deleted.")
         self.after_store(meta, blob)
         return meta["ref"]
@@ -279,6 +300,15 @@ class Vault:
 def _check_id(value: object, what: str) -> None:
     if not is_valid_ref(value):
         raise InvalidInputError(f"{value!r} is not a valid {what}.")
+
+
+async def _raise_if_failed(future) -> None:
+    try:
+        await future
+    except InvalidInputError:
+        raise
+    except Exception:
+        pass
 
 
 def _as_options(opts: AssetOptions) -> dict:

@@ -74,6 +74,28 @@ def test_a_burst_of_saves_succeeds_or_fails_save_by_save(vault):
     assert [p["id"] for p in vault.call("listProjects")] == [one]
 
 
+def test_blobs_of_a_burst_that_turn_out_bad_are_not_left_behind(vault):
+    # A Blob's write starts before its type is known; a refused one must leave no bytes behind.
+    pid = vault.call("createProject", {"title": "Blobs"})
+    frames = [image_bytes("PNG", (80, 60), seed=40 + i) for i in range(3)]
+    before = vault.stored_keys()
+    results = vault.save_blobs([
+        (pid, frames[0], "image/png"),
+        (pid, b"%PDF-1.7 not media at all", "image/png"),
+        ("p_gone", frames[1], "image/png"),
+        (pid, wav_bytes(0.1), "audio/wav"),
+        (pid, frames[2], "image/jpeg"),  # claimed JPEG, bytes say PNG
+    ])
+    assert [r["error"]["name"] if isinstance(r, dict) else "ok" for r in results] == \
+        ["ok", "InvalidInputError", "NotFoundError", "ok", "InvalidInputError"]
+    vault.wait_thumbnails(pid, 1)  # the image's preview is stored too; then the stores are still
+    keys = vault.stored_keys()
+    assert sorted(keys["blobs"]) == sorted(keys["assets"])
+    media = [m["ref"] for m in vault.call("listAssets", pid) if m["role"] != "thumbnail"]
+    assert media == [results[0], results[3]] and set(media) <= set(keys["blobs"]) - set(before["blobs"])
+    assert vault.blob_sha256(results[0]) == sha256(frames[0])
+
+
 def test_a_bad_paste_is_explained_in_the_page(vault):
     pid = vault.call("createProject", {"title": "Paste"})
     vault.open(f"#/project/{pid}")

@@ -42,6 +42,27 @@ class VaultPage:
                  .map((r) => r.status === "fulfilled" ? r.value : {error: {name: r.reason.name, message: r.reason.message}})""",
             [list(c) for c in calls])
 
+    def save_blobs(self, saves: list[tuple[str, bytes, str]]):
+        """saveBlob for each (projectId, bytes, mime), all issued in one go; each ref or {"error"}."""
+        return self.page.evaluate(
+            """async (saves) => (await Promise.allSettled(saves.map(([pid, b64, mime]) =>
+                 window.assetVault.saveBlob(pid, new Blob([Uint8Array.from(atob(b64), c => c.charCodeAt(0))], {type: mime})))))
+                 .map((r) => r.status === "fulfilled" ? r.value : {error: {name: r.reason.name, message: r.reason.message}})""",
+            [[pid, base64.b64encode(data).decode(), mime] for pid, data, mime in saves])
+
+    def stored_keys(self) -> dict:
+        """The keys of the vault's IndexedDB stores, read directly (not through the vault)."""
+        return self.page.evaluate(
+            """() => new Promise((resolve, reject) => {
+                 const open = indexedDB.open("asset-vault");
+                 open.onerror = () => reject(open.error);
+                 open.onsuccess = () => {
+                   const db = open.result, tx = db.transaction(["assets", "blobs"]), out = {};
+                   for (const name of ["assets", "blobs"]) tx.objectStore(name).getAllKeys().onsuccess = (e) => { out[name] = e.target.result; };
+                   tx.oncomplete = () => { db.close(); resolve(out); };
+                 };
+               })""")
+
     def save_bytes(self, project_id: str, data: bytes, mime: str = "", options: dict | None = None):
         return self.page.evaluate(
             """async ([pid, b64, mime, options]) => {

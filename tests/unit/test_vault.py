@@ -176,3 +176,19 @@ def test_get_blobs_reads_many_and_leaves_out_the_missing(harness, run):
     assert sorted(got) == sorted(refs) and got[refs[1]].data == wav_bytes(0.2)
     with pytest.raises(InvalidInputError):
         run(harness.vault.get_blobs(["../x"]))
+
+
+def test_a_blob_that_is_not_media_is_refused_as_such_even_when_storage_is_full(run):
+    full = Harness(quota_bytes=10)
+    pid = run(full.vault.create_project({"title": "t"}))
+    with pytest.raises(InvalidInputError, match="not an image, video or audio file"):
+        run(full.vault.save_blob(pid, FakeBlob(b"%PDF-1.7 " + b"x" * 100, "image/png")))
+    with pytest.raises(QuotaExceededError):
+        run(full.vault.save_blob(pid, FakeBlob(image_bytes(), "image/png")))
+    assert full.store.metas == {} and full.store.blobs == {}
+
+
+def test_a_blob_save_into_a_missing_project_stores_nothing(harness, run):
+    with pytest.raises(NotFoundError):
+        run(harness.vault.save_blob("p_gone", FakeBlob(image_bytes(), "image/png")))
+    assert harness.store.metas == {} and harness.store.blobs == {}
