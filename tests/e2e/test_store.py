@@ -1,6 +1,7 @@
 """The store through the bridge and the page, in real Chromium with real IndexedDB."""
 
 import json
+import re
 
 from playwright.sync_api import expect
 
@@ -196,3 +197,51 @@ def test_delete_asset_through_the_page(vault):
     expect(vault.page.locator(".asset-card")).to_have_count(0)
     assert vault.call("getMeta", ref) is None and vault.call("getMeta", thumb) is None
     assert json.dumps(vault.call("listAssets", pid)) == "[]"
+
+
+RECORD_WEBM = """async () => {
+  // A real VP8/VP9 WebM, recorded by the browser from an animated canvas: red, then blue.
+  const canvas = Object.assign(document.createElement("canvas"), {width: 640, height: 360});
+  const g = canvas.getContext("2d");
+  const recorder = new MediaRecorder(canvas.captureStream(30), {mimeType: "video/webm"});
+  const parts = [];
+  recorder.ondataavailable = (e) => parts.push(e.data);
+  const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
+  recorder.start();
+  const t0 = performance.now();
+  while (performance.now() - t0 < 1200) {
+    g.fillStyle = performance.now() - t0 < 300 ? "#d00" : "#00d";
+    g.fillRect(0, 0, 640, 360);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  recorder.stop();
+  await stopped;
+  const blob = new Blob(parts, {type: "video/webm"});
+  return window.assetVault.saveBlob(window.__pid, blob, {role: "clip", name: "take.webm"});
+}"""
+
+
+def test_a_recorded_video_is_stored_with_a_poster_frame(vault):
+    pid = vault.call("createProject", {"title": "Video"})
+    vault.page.evaluate("(pid) => { window.__pid = pid; }", pid)
+    ref = vault.page.evaluate(RECORD_WEBM)
+    meta = vault.call("getMeta", ref)
+    assert (meta["kind"], meta["mime"], meta["role"]) == ("video", "video/webm", "clip") and meta["size"] > 1000
+    vault.wait_thumbnails(pid, 1)
+    thumb = vault.call("getMeta", vault.call("getMeta", ref)["thumbnailRef"])
+    assert (thumb["role"], thumb["mime"], thumb["params"]) == ("thumbnail", "image/webp", {"thumbnailOf": ref})
+    # The poster is a real frame of the clip, scaled to 320 px wide: mostly blue or red pixels.
+    size, rgb = vault.page.evaluate(
+        """async (ref) => {
+             const bitmap = await createImageBitmap(await window.assetVault.getBlob(ref));
+             const c = new OffscreenCanvas(bitmap.width, bitmap.height).getContext("2d");
+             c.drawImage(bitmap, 0, 0);
+             const px = c.getImageData(bitmap.width >> 1, bitmap.height >> 1, 1, 1).data;
+             return [[bitmap.width, bitmap.height], [px[0], px[1], px[2]]];
+           }""", thumb["ref"])
+    assert size == [320, 180]
+    assert max(rgb[0], rgb[2]) > 150 and rgb[1] < 60, rgb
+    vault.open(f"#/project/{pid}")
+    player = vault.page.locator(f".asset-card[data-ref='{ref}'] video")
+    expect(player).to_have_attribute("poster", re.compile(r"^blob:"))
+    expect(player).to_have_js_property("readyState", 4, timeout=10_000)
