@@ -27,17 +27,22 @@ vendor: $(VENV)/.installed node_modules/.installed
 run: setup
 	$(PY) serve.py --host $(HOST) --port $(PORT)
 
+# The tests also check archives with Info-ZIP's own tools (zip, unzip -t).
 browser:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
-		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="chromium"; \
+	command -v unzip >/dev/null || missing="$$missing unzip"; \
+	command -v zip >/dev/null || missing="$$missing zip"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian's$$missing for the tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@"$(CHROMIUM)" --version
 
 test: setup browser
 	$(PY) -m pytest
 
-unit: setup
+unit: setup browser
 	$(PY) -m pytest -m "not e2e"
 
 e2e: setup browser

@@ -19,6 +19,7 @@ class FakeBlobs:
     def __init__(self):
         self.reads: list[tuple[int, int]] = []
         self.urls: dict[str, FakeBlob] = {}
+        self.joined: list[list] = []
 
     def size(self, blob):
         return len(blob.data)
@@ -36,6 +37,20 @@ class FakeBlobs:
     async def head(self, blob, length):
         self.reads.append((0, length))
         return blob.data[:length]
+
+    def read_many(self, blob, ranges):
+        self.reads.extend(ranges)
+
+        async def done():
+            return [blob.data[start:end] for start, end in ranges]
+        return done()
+
+    def slice(self, blob, start, end, mime):
+        return FakeBlob(blob.data[start:end], mime)
+
+    def join(self, parts, mime):
+        self.joined.append(list(parts))
+        return FakeBlob(b"".join(p if isinstance(p, bytes) else p.data for p in parts), mime)
 
     def from_bytes(self, data, mime):
         return FakeBlob(data, mime)
@@ -118,6 +133,13 @@ class FakeStore:
         await self.add_assets(ready, dict(self.projects[project_id], updatedAt=updated_at))
         return True
 
+    async def import_project(self, project, entries):
+        await asyncio.sleep(0)
+        if project["id"] in self.projects or any(meta["ref"] in self.metas for meta, _ in entries):
+            return False
+        await self.add_assets(entries, project)
+        return True
+
     async def set_crc(self, ref, crc):
         await asyncio.sleep(0)
         if ref not in self.metas:
@@ -189,3 +211,16 @@ class FakeKV:
     def remove(self, key):
         self._check()
         self.items.pop(key, None)
+
+
+class BytesSource:
+    """The zip reader's source over bytes in memory; records the ranges it was asked for."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.size = len(data)
+        self.ranges: list[tuple[int, int]] = []
+
+    async def read_many(self, ranges):
+        self.ranges.extend(ranges)
+        return [self.data[start:end] for start, end in ranges]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_proxy, to_js
 
 from app.core.errors import InvalidInputError
 
@@ -62,6 +62,28 @@ class BrowserBlobs:
             except Exception:
                 future.set_exception(InvalidInputError(
                     "The file could not be read (it may have been moved or deleted)."))
+
+    async def read_many(self, blob, ranges: list[tuple[int, int]]) -> list[bytes]:
+        # One read of a Blob made of the slices: a trip to the Blob store costs more than bytes.
+        size = int(blob.size)
+        clipped = [(min(start, size), min(end, size)) for start, end in ranges]
+        if len(clipped) == 1:
+            start, end = clipped[0]
+            return [(await blob.slice(start, end).arrayBuffer()).to_bytes()]
+        slices = js.Array.of(*[blob.slice(start, end) for start, end in clipped])
+        data = (await js.Blob.new(slices).arrayBuffer()).to_bytes()
+        out, at = [], 0
+        for start, end in clipped:
+            out.append(data[at:at + max(0, end - start)])
+            at += max(0, end - start)
+        return out
+
+    def slice(self, blob, start: int, end: int, mime: str):
+        return blob.slice(start, end, mime)
+
+    def join(self, parts: list, mime: str):
+        pieces = [to_js(p) if isinstance(p, (bytes, bytearray)) else p for p in parts]
+        return js.Blob.new(js.Array.of(*pieces), to_js_record({"type": mime}))
 
     def from_bytes(self, data: bytes, mime: str):
         proxy = create_proxy(data)

@@ -15,10 +15,10 @@ import js
 from pyodide.ffi import create_once_callable, create_proxy
 
 from app import __version__
-from app.core import legacy
-from app.core.errors import StorageUnavailableError, VaultError
+from app.core import legacy, transfer
+from app.core.errors import InvalidInputError, StorageUnavailableError, VaultError
 
-from .jsconv import to_js_record, to_py_record
+from .jsconv import is_blob, to_js_record, to_py_record
 
 
 def js_error(name: str, message: str):
@@ -71,6 +71,8 @@ class Bridge:
             "deleteAsset": self.delete_asset,
             "usage": self.usage,
             "requestPersist": self.request_persist,
+            "exportProject": self.export_project,
+            "importArchive": self.import_archive,
             "scanLegacy": self.scan_legacy,
             "rescueLegacy": self.rescue_legacy,
         }
@@ -111,6 +113,21 @@ class Bridge:
         if meta:
             self.changed(meta["projectId"])
         return deleted
+
+    async def export_project(self, project_id=None):
+        _name, blob, _missing = await transfer.export_project(self.vault, project_id, int(js.Date.now()))
+        return blob
+
+    async def import_archive(self, blob=None):
+        return await self.run_import(blob)
+
+    async def run_import(self, blob, progress=None):
+        """importArchive, with progress for the page: ``progress(bytes_checked, bytes_total)``."""
+        if not is_blob(blob):
+            raise InvalidInputError("importArchive takes a Blob or File holding a .zip archive.")
+        result = await transfer.import_archive(self.vault, blob, str(getattr(blob, "name", "") or ""), progress)
+        self.changed(result["projectId"])
+        return result
 
     async def usage(self):
         usage = quota = 0

@@ -89,6 +89,8 @@ class IdbStore:
         except DomError as err:
             if err.name == "QuotaExceededError":
                 raise QuotaExceededError(await _quota_message()) from None
+            if err.name == "ConstraintError":
+                raise _Conflict() from None
             raise StorageUnavailableError(f"The browser refused to store this ({err.name}: {err.message}).") from None
 
     async def _read(self, store: str, call) -> object:
@@ -220,6 +222,20 @@ class IdbStore:
             await self._commit(tx)
         return [project_id in existing for project_id, *_ in batch]
 
+    async def import_project(self, project: dict, entries) -> bool:
+        # add(), not put(): an ID that exists already aborts the whole transaction.
+        tx = self._tx(["projects", "assets", "blobs"], "readwrite")
+        tx.objectStore("projects").add(to_js_record(project))
+        assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")
+        for meta, blob in entries:
+            assets.add(to_js_record(meta))
+            blobs.add(blob, meta["ref"])
+        try:
+            await self._commit(tx)
+        except _Conflict:
+            return False
+        return True
+
     async def set_crc(self, ref: str, crc: int) -> bool:
         tx = self._tx(["assets"], "readwrite")
         assets = tx.objectStore("assets")
@@ -318,6 +334,10 @@ class IdbStore:
             projects.get(project_id).onsuccess = on_project
             await self._commit(tx)
         return outcome[0] if outcome else None
+
+
+class _Conflict(Exception):
+    """A key that must be new exists already."""
 
 
 def _ready(meta) -> bool:

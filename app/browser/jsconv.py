@@ -23,6 +23,10 @@ def is_plain(value) -> bool:
     return isinstance(value, JsProxy) and js.Object.prototype.toString.call(value) in _PLAIN
 
 
+def is_blob(value) -> bool:
+    return isinstance(value, JsProxy) and js.Object.prototype.toString.call(value) in ("[object Blob]", "[object File]")
+
+
 def to_py_record(value):
     """A JS value from a caller or from IndexedDB, as plain Python data (Blobs stay proxies)."""
     if value is None or _is_null(value):
@@ -63,7 +67,8 @@ def settle(target, ok: str = "onsuccess", fail: str = "onerror", value=None, als
 
     def on_fail(event):
         if not fut.done():
-            fut.set_exception(DomError(getattr(target, "error", None) or getattr(event, "target", None)))
+            source = getattr(event, "target", None)  # a request's error bubbles up to its transaction
+            fut.set_exception(DomError(getattr(target, "error", None) or getattr(source, "error", None)))
 
     proxies = [create_proxy(on_ok), create_proxy(on_fail)]
     setattr(target, ok, proxies[0])

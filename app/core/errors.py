@@ -28,3 +28,9 @@ class StorageUnavailableError(VaultError):
 
 class InvalidIdError(VaultError):
     name = "InvalidIdError"
+
+
+class InvalidArchiveError(VaultError):
+    """A zip that is refused; the message names the entry and the reason."""
+
+    name = "InvalidArchiveError"

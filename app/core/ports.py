@@ -32,6 +32,9 @@ class StorePort(Protocol):
         all or nothing; False (nothing stored) if the project is gone. Metadata may be a future
         still being computed (the Blob's write can start meanwhile); an entry whose future fails
         is not stored, and the caller raises its error."""
+    async def import_project(self, project: dict, entries: list[tuple[dict, Blob]]) -> bool:
+        """Add a new project with its assets, all or nothing; False (nothing stored) if the
+        project ID or any ref is taken already."""
     async def set_crc(self, ref: str, crc: int) -> bool:
         """Record an asset's CRC-32; False if the asset is gone."""
     async def attach_thumbnail(self, parent_ref: str, meta: dict, blob: Blob) -> bool:
@@ -49,6 +52,11 @@ class BlobPort(Protocol):
         """Start reading now (so reads can overlap work); await for the bytes."""
     def head(self, blob: Blob, length: int) -> Awaitable[bytes]:
         """The first ``length`` bytes (fewer if the Blob is shorter), for sniffing its type."""
+    def read_many(self, blob: Blob, ranges: list[tuple[int, int]]) -> Awaitable[list[bytes]]:
+        """Several ranges in one trip (each clipped to the Blob's end)."""
+    def slice(self, blob: Blob, start: int, end: int, mime: str) -> Blob: ...
+    def join(self, parts: list, mime: str) -> Blob:
+        """One Blob of bytes and Blob parts, in order; Blob parts are referenced, not copied."""
     def from_bytes(self, data: bytes, mime: str) -> Blob: ...
     async def fetch(self, url: str) -> Blob:
         """Download a URL into a Blob; raises InvalidInputError with the reason on failure."""

@@ -173,7 +173,7 @@ class Vault:
                 opts = AssetOptions(opts.kind, opts.role, tail, opts.params)
         return await self.save_blob(project_id, blob, _as_options(opts))
 
-    async def _checksum(self, blob: Blob, size: int) -> int:
+    async def checksum(self, blob: Blob, size: int) -> int:
         """CRC-32 in bounded chunks; the next chunk is read while this one is summed."""
         pending = self.blobs.read(blob, 0, min(CHUNK_BYTES, size))
         crc = 0
@@ -239,7 +239,8 @@ class Vault:
         """Queue what a stored asset still needs; saves never wait for it."""
         if meta["crc32"] is None:
             self._crc_queue.append((meta, blob))
-        if self.thumbnails is not None and meta["role"] != THUMBNAIL_ROLE and meta["kind"] != "audio":
+        if (self.thumbnails is not None and meta["role"] != THUMBNAIL_ROLE and meta["kind"] != "audio"
+                and not meta.get("thumbnailRef")):
             self._thumb_queue.append((meta, blob))
         if self._background is None or self._background.done():
             self._background = asyncio.ensure_future(self._drain())
@@ -271,7 +272,7 @@ class Vault:
                 print(f"{what} for {meta['ref']} failed: {err}")
 
     async def _store_checksum(self, meta: dict, blob: Blob) -> None:
-        crc = await self._checksum(blob, meta["size"])
+        crc = await self.checksum(blob, meta["size"])
         await self.store.set_crc(meta["ref"], crc)
 
     async def _make_thumbnail(self, parent: dict, blob: Blob) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import js
+from pyodide.ffi import create_once_callable
 
-from app.core import fmt
+from app.core import fmt, transfer
 from app.core.errors import VaultError
 
 from .dom import Scope, by_id, h
@@ -53,7 +54,7 @@ class ProjectView:
                    h("h1", None, project["title"]),
                    h("span", {"class": "meta", "id": "project-summary"},
                      f"{len(media)} files · {fmt.size(total)}"),
-                   self._delete_project_button(len(assets))),
+                   self._export_button(), self._delete_project_button(len(assets))),
                  h("p", {"class": "meta"}, project["prompt"]) if project.get("prompt") else None,
                  self.zone or self._add_zone(),
                  grid if media else h("p", {"class": "empty"}, "No media yet: drop files above."))
@@ -106,6 +107,36 @@ class ProjectView:
             self.shell.notify(f"Deleted {meta['name']}.")
             self.shell.changed(self.project_id)
         self.shell.run(delete())
+
+    def _export_button(self):
+        button = h("button", {"id": "export-project"}, "Export .zip")
+
+        def click(_event):
+            async def export():
+                button.disabled = True
+                button.textContent = "Exporting…"
+
+                def progress(done, total):
+                    button.textContent = f"Checksumming… {100 * done // max(total, 1)}%"
+                try:
+                    name, blob, missing = await transfer.export_project(
+                        self.shell.vault, self.project_id, int(js.Date.now()), progress)
+                finally:
+                    button.disabled = False
+                    button.textContent = "Export .zip"
+                url = js.URL.createObjectURL(blob)
+                link = h("a", {"href": url, "download": name, "hidden": True})
+                js.document.body.appendChild(link)
+                link.click()
+                link.remove()
+                js.setTimeout(create_once_callable(lambda: js.URL.revokeObjectURL(url)), 60_000)
+                self.shell.notify(f"Exported {name} ({fmt.size(int(blob.size))}).")
+                if missing:
+                    self.shell.notify("Left out (their stored bytes are gone): " + ", ".join(missing), "warn")
+            self.shell.run(export())
+
+        button.addEventListener("click", self.scope.on(click))
+        return button
 
     def _delete_project_button(self, count: int):
         button = h("button", {"class": "danger", "id": "delete-project"}, "Delete project")

@@ -16,6 +16,7 @@ class ProjectsView:
         # The form outlives redraws (a host app's saves redraw the list) so typing is not lost.
         self.form_scope = Scope()
         self.form = None
+        self.importer = None
 
     def shows(self, project_id) -> bool:
         return True
@@ -28,7 +29,8 @@ class ProjectsView:
         projects = await self.shell.vault.list_projects()
         legacy = await self.shell.bridge.scan_legacy()
         old_scope, self.scope = self.scope, Scope()
-        section = h("section", None, h("h1", None, "Projects"), self.form or self._new_project_form())
+        section = h("section", None, h("h1", None, "Projects"), self.form or self._new_project_form(),
+                    self.importer or self._import_zone())
         if legacy:
             section.appendChild(self._legacy_panel(legacy))
         if not projects:
@@ -52,6 +54,64 @@ class ProjectsView:
                       h("button", {"type": "submit"}, "Create project"))
         self.form.addEventListener("submit", self.form_scope.on(lambda e: self._create(e, title_input)))
         return self.form
+
+    def _import_zone(self):
+        picker = h("input", {"type": "file", "id": "import-input", "accept": ".zip,application/zip",
+                             "aria-label": "Choose a .zip archive"})
+        picker.addEventListener("change", self.form_scope.on(lambda _e: self._import(picker.files, picker)))
+        bar = h("progress", {"max": "1", "value": "0"})
+        status = h("span", {"class": "progress-text"})
+        self._import_progress = h("div", {"id": "import-progress", "class": "progress", "hidden": True}, bar, status)
+        zone = h("div", {"class": "dropzone small", "id": "import-zone"},
+                 h("strong", None, "Import a project archive (.zip)"), " — drop it here or ", picker)
+
+        def over(event):
+            event.preventDefault()
+            zone.classList.add("over")
+
+        def leave(_event):
+            zone.classList.remove("over")
+
+        def drop(event):
+            event.preventDefault()
+            zone.classList.remove("over")
+            self._import(event.dataTransfer.files, None)
+
+        for name, fn in (("dragover", over), ("dragleave", leave), ("drop", drop)):
+            zone.addEventListener(name, self.form_scope.on(fn))
+        self.importer = h("div", {"class": "add"}, zone, self._import_progress)
+        return self.importer
+
+    def _import(self, files, picker) -> None:
+        if files is None or files.length == 0:
+            return
+        archive = files.item(0)
+        box = self._import_progress
+        bar, status = box.querySelector("progress"), box.querySelector(".progress-text")
+
+        def progress(done, total):
+            bar.max = max(total, 1)
+            bar.value = done
+            status.textContent = f"Checking {archive.name}: {fmt.size(done)} of {fmt.size(total)}"
+
+        async def run():
+            box.hidden = False
+            status.textContent = f"Reading {archive.name}…"
+            try:
+                result = await self.shell.bridge.run_import(archive, progress)
+            finally:
+                box.hidden = True
+                if picker is not None:
+                    picker.value = ""
+            message = f"Imported {result['assets']} files from {archive.name}."
+            if result["skipped"]:
+                message += " Skipped: " + "; ".join(result["skipped"][:10])
+                if len(result["skipped"]) > 10:
+                    message += f" and {len(result['skipped']) - 10} more"
+            self.shell.notify(message, "warn" if result["skipped"] else "info")
+            js.location.hash = f"#/project/{result['projectId']}"
+
+        self.shell.run(run())
 
     def _create(self, event, title_input) -> None:
         event.preventDefault()

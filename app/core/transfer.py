@@ -1,0 +1,192 @@
+"""Export a project as a zip without reading its media, and import one all or nothing.
+
+    name, blob, missing = await export_project(vault, project_id, now_ms)
+    result = await import_archive(vault, archive_blob, "frames.zip", progress=print)
+
+Export writes headers only: the media entries are the stored Blobs themselves, placed between
+headers by the browser (``new Blob(parts)``), with sizes and CRC-32s from the metadata. Import
+validates the whole archive first (structure, names, sizes, every CRC, the manifest) and stores
+nothing until all of it has passed; then the project and every asset go into one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .archive import (MANIFEST, MAX_MANIFEST_BYTES, archive_file_name, export_entries, is_skipped_in_plain_zip,
+                      read_manifest)
+from .errors import InvalidArchiveError, InvalidInputError
+from .ids import new_project_id, new_ref
+from .model import PROJECT_FIELDS, AssetOptions, asset_record, default_name, new_project
+from .sniff import SNIFF_BYTES, resolve_type
+from .zipreader import read_members, stream_member
+from .zipwriter import write_zip
+
+Progress = Callable[[int, int], None]
+
+
+class BlobSource:
+    """The zip reader's view of a Blob: its size and ranged reads."""
+
+    def __init__(self, blobs, blob):
+        self.blobs = blobs
+        self.blob = blob
+        self.size = blobs.size(blob)
+
+    def read_many(self, ranges):
+        return self.blobs.read_many(self.blob, ranges)
+
+
+async def export_project(vault, project_id: object, now_ms: int, progress: Progress | None = None):
+    """(file name, archive Blob, names of assets left out because their bytes are gone)."""
+    project = await vault.get_project(project_id)
+    assets = await vault.store.list_assets(project_id)
+    blobs = await vault.store.get_blobs([m["ref"] for m in assets])
+    missing = [m["name"] for m in assets if m["ref"] not in blobs]
+    assets = [dict(m) for m in assets if m["ref"] in blobs]
+    kept = {m["ref"] for m in assets}
+    unsummed = [m for m in assets if m["crc32"] is None]
+    total = sum(m["size"] for m in unsummed)
+    done = 0
+    for meta in unsummed:  # saved moments ago: the background checksum has not reached them yet
+        meta["crc32"] = await vault.checksum(blobs[meta["ref"]], meta["size"])
+        await vault.store.set_crc(meta["ref"], meta["crc32"])
+        done += meta["size"]
+        if progress:
+            progress(done, total)
+    for meta in assets:
+        if meta.get("thumbnailRef") not in kept:
+            meta["thumbnailRef"] = None
+    entries, _ = export_entries(project, assets, now_ms)
+    parts = [blobs[p] if isinstance(p, str) else p for p in write_zip(entries)]
+    return archive_file_name(project["title"], now_ms), vault.blobs.join(parts, "application/zip"), missing
+
+
+async def import_archive(vault, blob, file_name: str = "", progress: Progress | None = None) -> dict:
+    source = BlobSource(vault.blobs, blob)
+    members = await read_members(source)
+    by_name = {m.name: m for m in members}
+    skipped: list[str] = []
+    manifest = None
+    if MANIFEST in by_name:
+        manifest = await _manifest(source, by_name[MANIFEST])
+        plan = []
+        for asset in manifest.assets:
+            member = by_name.get(asset.path)
+            if member is None or member.is_dir:
+                raise InvalidArchiveError(f"{asset.path!r}: the manifest lists it but the archive does not hold it")
+            if (member.size, member.crc32) != (asset.size, asset.crc32):
+                raise InvalidArchiveError(f"{asset.path!r}: its size or CRC-32 disagrees with the manifest")
+            plan.append((member, asset))
+        listed = {a.path for a in manifest.assets} | {MANIFEST}
+        skipped += [f"{m.name}: not listed in the manifest" for m in members if not m.is_dir and m.name not in listed]
+    else:
+        plan = []
+        for member in members:
+            why = None if member.is_dir else is_skipped_in_plain_zip(member.name)
+            if why:
+                skipped.append(f"{member.name}: {why}")
+            elif not member.is_dir:
+                plan.append((member, None))
+
+    verified = []
+    total, done = sum(m.size for m, _ in plan), 0
+    for member, asset in plan:
+        stored = await _verified_entry(vault, source, member, asset)
+        if stored is None:
+            skipped.append(f"{member.name}: not an image, video or audio file")
+        else:
+            verified.append((member, asset) + stored)
+        done += member.size
+        if progress:
+            progress(done, total)
+    if not verified:
+        raise InvalidArchiveError("The archive holds no image, video or audio file to import"
+                                  + (f" (skipped: {'; '.join(skipped[:5])})." if skipped else "."))
+
+    project, entries = _records(vault, manifest, verified, file_name)
+    if not await vault.store.import_project(project, entries):
+        # Its project or refs exist (imported before, or never deleted): import it as a copy.
+        project, entries = _renumbered(project, entries)
+        if not await vault.store.import_project(project, entries):
+            raise InvalidArchiveError("The archive's IDs collide with stored ones even after renumbering.")
+    for meta, data in entries:
+        vault.after_store(meta, data)
+    return {"projectId": project["id"], "assets": len(entries), "skipped": skipped}
+
+
+async def _manifest(source, member):
+    if member.size > MAX_MANIFEST_BYTES:
+        raise InvalidArchiveError(f"{MANIFEST!r}: it is {member.size:,} bytes; the limit is {MAX_MANIFEST_BYTES:,}")
+    pieces: list[bytes] = []
+    await stream_member(source, member, pieces.append)
+    return read_manifest(b"".join(pieces))
+
+
+async def _verified_entry(vault, source: BlobSource, member, asset):
+    """(media type, Blob to store) after the CRC check; None if a plain zip's entry is not media."""
+    head = bytearray()
+    parts = []
+
+    def keep(piece: bytes) -> None:
+        if len(head) < SNIFF_BYTES:
+            head.extend(piece[:SNIFF_BYTES - len(head)])
+        if member.method == 8:  # inflated bytes leave the wasm heap at once, as Blob parts
+            parts.append(vault.blobs.from_bytes(piece, ""))
+
+    await stream_member(source, member, keep)
+    try:
+        media = resolve_type(bytes(head), asset.mime if asset else None, asset.kind if asset else None)
+    except InvalidInputError as err:
+        if asset is not None:
+            raise InvalidArchiveError(f"{member.name!r}: {err}") from None
+        return None
+    if member.method == 0:  # stored: the archive's own bytes, not a copy
+        data = vault.blobs.slice(source.blob, member.data_offset, member.data_offset + member.size, media.mime)
+    else:
+        data = vault.blobs.join(parts, media.mime)
+    return media, data
+
+
+def _records(vault, manifest, verified, file_name: str):
+    now = vault.clock()
+    if manifest is not None:
+        p = manifest.project
+        project = new_project({k: p[k] for k in PROJECT_FIELDS if p[k] not in (None, "")},
+                              p["id"] or new_project_id(), now)
+        project["createdAt"] = p["createdAt"] or now
+        project["updatedAt"] = p["updatedAt"] or now
+    else:
+        title = file_name.rsplit("/", 1)[-1].removesuffix(".zip").removesuffix(".ZIP").strip()[:200]
+        project = new_project({"title": title or "Imported archive"}, new_project_id(), now)
+    entries = []
+    for member, asset, media, data in verified:
+        if asset is not None:
+            meta = asset_record(ref=asset.ref, project_id=project["id"], kind=media.kind, mime=media.mime,
+                                size=member.size, crc32=member.crc32, created_at=asset.created_at,
+                                options=asset.options, default_name="")
+            meta["thumbnailRef"] = asset.thumbnail_ref
+        else:
+            created = vault.clock()
+            name = member.name.rsplit("/", 1)[-1]
+            options = AssetOptions(role=media.kind, name=name[:255],
+                                   params={"importedFrom": file_name, "path": member.name} if file_name
+                                   else {"path": member.name})
+            meta = asset_record(ref=new_ref(), project_id=project["id"], kind=media.kind, mime=media.mime,
+                                size=member.size, crc32=member.crc32, created_at=created, options=options,
+                                default_name=default_name(media.kind, media.mime, created))
+        entries.append((meta, data))
+    return project, entries
+
+
+def _renumbered(project: dict, entries: list):
+    project = dict(project, id=new_project_id())
+    new = {meta["ref"]: new_ref() for meta, _ in entries}
+    out = []
+    for meta, data in entries:
+        meta = dict(meta, ref=new[meta["ref"]], projectId=project["id"],
+                    thumbnailRef=new.get(meta["thumbnailRef"]) if meta["thumbnailRef"] else None)
+        if meta["params"].get("thumbnailOf") in new:
+            meta["params"] = dict(meta["params"], thumbnailOf=new[meta["params"]["thumbnailOf"]])
+        out.append((meta, data))
+    return project, out
