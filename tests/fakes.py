@@ -69,7 +69,8 @@ class FakeThumbnails:
     async def make(self, blob, kind, mime):
         await asyncio.sleep(0)
         self.made.append(mime)
-        return FakeBlob(b"RIFF\x10\x00\x00\x00WEBPVP8 thumb", "image/webp")
+        from tests.media import image_bytes
+        return FakeBlob(image_bytes("WEBP", (32, 24), seed=len(self.made)), "image/webp")
 
 
 class FakeStore:

@@ -21,7 +21,7 @@ from .errors import InvalidArchiveError, InvalidInputError
 from .ids import is_valid_ref
 from .model import MAX_NAME, PROJECT_FIELDS, AssetOptions, new_project
 from .sniff import KINDS
-from .zipreader import check_name, folded
+from .zipreader import Member, Source, check_name, folded, stream_member
 from .zipwriter import ZipEntry
 
 FORMAT = "offline-asset-vault"
@@ -190,3 +190,28 @@ def is_skipped_in_plain_zip(name: str) -> str | None:
     if base.startswith("."):
         return "a hidden file"
     return None
+
+
+async def read_manifest_entry(source: Source, member: Member) -> Manifest:
+    if member.size > MAX_MANIFEST_BYTES:
+        raise InvalidArchiveError(f"{MANIFEST!r}: it is {member.size:,} bytes; the limit is {MAX_MANIFEST_BYTES:,}")
+    pieces: list[bytes] = []
+    await stream_member(source, member, pieces.append)
+    return read_manifest(b"".join(pieces))
+
+
+def match_manifest(manifest: Manifest, members: list[Member]):
+    """Pair each manifest asset with its zip entry, which must agree on size and CRC-32.
+    Returns ([(member, asset)], [why each other entry is skipped])."""
+    by_name = {m.name: m for m in members}
+    plan = []
+    for asset in manifest.assets:
+        member = by_name.get(asset.path)
+        if member is None or member.is_dir:
+            raise InvalidArchiveError(f"{asset.path!r}: the manifest lists it but the archive does not hold it")
+        if (member.size, member.crc32) != (asset.size, asset.crc32):
+            raise InvalidArchiveError(f"{asset.path!r}: its size or CRC-32 disagrees with the manifest")
+        plan.append((member, asset))
+    listed = {a.path for a in manifest.assets} | {MANIFEST}
+    skipped = [f"{m.name}: not listed in the manifest" for m in members if not m.is_dir and m.name not in listed]
+    return plan, skipped

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .archive import (MANIFEST, MAX_MANIFEST_BYTES, archive_file_name, export_entries, is_skipped_in_plain_zip,
-                      read_manifest)
+from .archive import (MANIFEST, archive_file_name, export_entries, is_skipped_in_plain_zip, match_manifest,
+                      read_manifest_entry)
 from .errors import InvalidArchiveError, InvalidInputError
 from .ids import new_project_id, new_ref
 from .model import PROJECT_FIELDS, AssetOptions, asset_record, default_name, new_project
@@ -69,17 +69,8 @@ async def import_archive(vault, blob, file_name: str = "", progress: Progress | 
     skipped: list[str] = []
     manifest = None
     if MANIFEST in by_name:
-        manifest = await _manifest(source, by_name[MANIFEST])
-        plan = []
-        for asset in manifest.assets:
-            member = by_name.get(asset.path)
-            if member is None or member.is_dir:
-                raise InvalidArchiveError(f"{asset.path!r}: the manifest lists it but the archive does not hold it")
-            if (member.size, member.crc32) != (asset.size, asset.crc32):
-                raise InvalidArchiveError(f"{asset.path!r}: its size or CRC-32 disagrees with the manifest")
-            plan.append((member, asset))
-        listed = {a.path for a in manifest.assets} | {MANIFEST}
-        skipped += [f"{m.name}: not listed in the manifest" for m in members if not m.is_dir and m.name not in listed]
+        manifest = await read_manifest_entry(source, by_name[MANIFEST])
+        plan, skipped = match_manifest(manifest, members)
     else:
         plan = []
         for member in members:
@@ -113,14 +104,6 @@ async def import_archive(vault, blob, file_name: str = "", progress: Progress | 
     for meta, data in entries:
         vault.after_store(meta, data)
     return {"projectId": project["id"], "assets": len(entries), "skipped": skipped}
-
-
-async def _manifest(source, member):
-    if member.size > MAX_MANIFEST_BYTES:
-        raise InvalidArchiveError(f"{MANIFEST!r}: it is {member.size:,} bytes; the limit is {MAX_MANIFEST_BYTES:,}")
-    pieces: list[bytes] = []
-    await stream_member(source, member, pieces.append)
-    return read_manifest(b"".join(pieces))
 
 
 async def _verified_entry(vault, source: BlobSource, member, asset):
