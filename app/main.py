@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import js
+import pyodide_js
 from pyodide.ffi import create_proxy
 
 from app.browser.blobs import BrowserBlobs
@@ -51,6 +52,8 @@ async def start() -> None:
     js.document.body.dataset.state = "ready"
     js.performance.mark("assetVault:ready")  # for host apps' (and bench/'s) start-up timing
     js.window.__assetVaultSettle.resolve(api)
+    # For bench/ only (not part of the bridge): the wasm heap, which never shrinks once grown.
+    js.window.__assetVaultWasmBytes = create_proxy(lambda: int(pyodide_js._module.HEAPU8.length))
     _register_service_worker(shell)
     await vault.resume_background()
 

@@ -1,5 +1,5 @@
-// Work for bench/__main__.py, evaluated in the app's page: the vault and raw-IndexedDB peers
-// ingest the very same Blobs and data URLs.
+// Work for bench/__main__.py, evaluated in the app's page: the vault and its peers (raw
+// IndexedDB, fetch(dataURL), JSZip) do the very same work on the very same Blobs.
 window.bench = (() => {
   let blobs = [];
   let dataUrls = [];
@@ -86,6 +86,50 @@ window.bench = (() => {
       const ms = await timed(() => Promise.all(dataUrls.map(async (u, i) => put(db, await (await fetch(u)).blob(), i, "relaxed"))));
       db.close();
       return ms;
+    },
+    // Archives: a project of n Blobs of `bytes` each, CRCs done (as after a normal save).
+    async archiveProject(title, n, bytes) {
+      const pid = await window.assetVault.createProject({ title });
+      const refs = await Promise.all(Array.from({ length: n }, () => window.assetVault.saveBlob(pid, wav(bytes))));
+      while ((await Promise.all(refs.map((r) => window.assetVault.getMeta(r)))).some((m) => m.crc32 === null)) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return pid;
+    },
+    async vaultExport(pid) {
+      const heap0 = performance.memory.usedJSHeapSize;
+      const t0 = performance.now();
+      const zip = await window.assetVault.exportProject(pid);
+      const ms = performance.now() - t0;
+      window.benchArchive = zip;
+      return [ms, zip.size, performance.memory.usedJSHeapSize - heap0];
+    },
+    async jszipExport(pid) {
+      const metas = await window.assetVault.listAssets(pid);
+      const r0 = performance.now();
+      const stored = await Promise.all(metas.map((m) => window.assetVault.getBlob(m.ref)));
+      const readMs = performance.now() - r0;
+      const heap0 = performance.memory.usedJSHeapSize;
+      const t0 = performance.now();  // from Blobs in hand; reading them is reported apart
+      const zip = new JSZip();
+      metas.forEach((m, i) => zip.file(`${m.kind}/${m.ref}.wav`, stored[i]));
+      const out = await zip.generateAsync({ type: "blob", compression: "STORE" });
+      return [readMs, performance.now() - t0, out.size, performance.memory.usedJSHeapSize - heap0];
+    },
+    async vaultImport() {
+      const wasm0 = window.__assetVaultWasmBytes();
+      const t0 = performance.now();
+      const result = await window.assetVault.importArchive(window.benchArchive);
+      const ms = performance.now() - t0;
+      await window.assetVault.deleteProject(result.projectId);
+      return [ms, result.assets, window.__assetVaultWasmBytes() - wasm0, wasm0];
+    },
+    async jszipImport() {
+      const t0 = performance.now();
+      const zip = await JSZip.loadAsync(window.benchArchive, { checkCRC32: true });
+      let bytes = 0;
+      for (const file of Object.values(zip.files)) if (!file.dir) bytes += (await file.async("uint8array")).length;
+      return [performance.now() - t0, bytes];
     },
     async vaultDataUrls() {
       const pid = await freshProject();
