@@ -121,8 +121,8 @@ def test_picker_adds_show_progress_and_thumbnails(vault, tmp_path):
     vault.page.set_input_files("#file-input", [str(p) for p in paths] + [str(wav)])
     expect(vault.notice("info")).to_contain_text("Added 4 of 4 files.")
     vault.wait_thumbnails(pid, 3)
-    cards = vault.page.locator(".asset-card[data-kind=image] img")
-    expect(cards).to_have_count(3)
+    cards = vault.page.locator(".asset-card[data-kind=image] img[data-preview=thumbnail]")
+    expect(cards).to_have_count(3)  # the grid redraws with the previews once they are stored
     # The grid shows the WebP previews, decoded and at most 320 px wide.
     for i in range(3):
         expect(cards.nth(i)).to_have_js_property("complete", True)

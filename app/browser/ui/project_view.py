@@ -20,6 +20,7 @@ class ProjectView:
         self.zone_scope = Scope()
         self.zone = None
         self.busy = False
+        self.delete_armed = False
 
     def shows(self, project_id) -> bool:
         # A redraw mid-add would drop the progress bar; the add redraws once at its end.
@@ -69,7 +70,8 @@ class ProjectView:
                         h("span", None, "The stored bytes are gone; regenerate it with:"),
                         h("code", None, fmt.params_summary(meta["params"], 400) or "(no parameters saved)"))
         elif meta["kind"] == "image":
-            preview = h("img", {"src": self.scope.object_url(thumb or blob), "alt": name, "loading": "lazy"})
+            preview = h("img", {"src": self.scope.object_url(thumb or blob), "alt": name, "loading": "lazy",
+                                "data-preview": "thumbnail" if thumb else "original"})
         elif meta["kind"] == "video":
             preview = h("video", {"src": self.scope.object_url(blob), "controls": True, "preload": "metadata",
                                   "poster": self.scope.object_url(thumb) if thumb else None})
@@ -139,12 +141,14 @@ class ProjectView:
         return button
 
     def _delete_project_button(self, count: int):
-        button = h("button", {"class": "danger", "id": "delete-project"}, "Delete project")
-        armed = []
+        # Armed by the first click; the state lives on the view, so a redraw in between (a
+        # preview arriving) does not disarm it.
+        label = f"Really delete it and its {count} files?" if self.delete_armed else "Delete project"
+        button = h("button", {"class": "danger", "id": "delete-project"}, label)
 
         def click(_event):
-            if not armed:
-                armed.append(True)
+            if not self.delete_armed:
+                self.delete_armed = True
                 button.textContent = f"Really delete it and its {count} files?"
                 return
 
