@@ -323,9 +323,12 @@ async def stream_member(source: Source, m: Member, on_chunk: Callable[[bytes], N
                 raise _refuse(where, f"its compressed data is corrupt ({err})") from None
             chunk = inflater.unconsumed_tail
     if inflater is not None:
-        take(inflater.flush())
-    if inflater is not None and (not inflater.eof or inflater.unused_data):
-        raise _refuse(where, "its compressed data is incomplete or has trailing bytes")
+        try:
+            take(inflater.flush())
+        except zlib.error as err:
+            raise _refuse(where, f"its compressed data is corrupt ({err})") from None
+        if not inflater.eof or inflater.unused_data:
+            raise _refuse(where, "its compressed data is incomplete or has trailing bytes")
     if produced != m.size:
         raise _refuse(where, f"it holds {produced:,} bytes, not the {m.size:,} the archive declares")
     if crc != m.crc32:
