@@ -149,7 +149,7 @@ class FakeStore:
         return True
 
     async def attach_thumbnail(self, parent_ref, meta, blob):
-        if parent_ref not in self.metas:
+        if parent_ref not in self.metas or self.metas[parent_ref].get("thumbnailRef"):
             return False
         self.metas[meta["ref"]] = copy.deepcopy(meta)
         self.blobs[meta["ref"]] = blob

@@ -260,8 +260,8 @@ class IdbStore:
 
         def got_parent(event):
             parent = event.target.result
-            if parent is None:
-                return
+            if parent is None or parent.thumbnailRef:
+                return  # gone, or given a preview meanwhile (a provider's, or one made here)
             parent.thumbnailRef = meta["ref"]
             assets.put(parent)
             assets.put(to_js_record(meta))

@@ -38,7 +38,8 @@ class StorePort(Protocol):
     async def set_crc(self, ref: str, crc: int) -> bool:
         """Record an asset's CRC-32; False if the asset is gone."""
     async def attach_thumbnail(self, parent_ref: str, meta: dict, blob: Blob) -> bool:
-        """Store a thumbnail and link it from its parent; False (nothing stored) if the parent is gone."""
+        """Store a thumbnail and link it from its parent; False (nothing stored) if the parent is
+        gone or has a thumbnail already."""
     async def delete_asset(self, ref: str) -> tuple[int, int] | None:
         """Delete an asset and its thumbnail; unlink it if it is one. (count, bytes) or None."""
     async def delete_project(self, project_id: str) -> tuple[int, int] | None:

@@ -30,6 +30,7 @@ from .sniff import SNIFF_BYTES, MediaType, resolve_type
 CHUNK_BYTES = 4 * 1024 * 1024  # bigger chunks cost fewer trips to the Blob store: ~4x faster here
 MAX_ASSET_BYTES = 4 * 1024 ** 3
 THUMBNAIL_ROLE = "thumbnail"
+MAX_THUMBNAIL_BYTES = 5 * 1024 * 1024
 
 
 class MonotonicClock:
@@ -277,20 +278,31 @@ class Vault:
 
     async def _make_thumbnail(self, parent: dict, blob: Blob) -> None:
         thumb = await self.thumbnails.make(blob, parent["kind"], parent["mime"])
-        if thumb is None:
-            return
-        size = self.blobs.size(thumb)
-        data = await self.blobs.read(thumb, 0, size)
+        if thumb is not None:
+            await self.add_thumbnail(parent["ref"], thumb)
+
+    async def add_thumbnail(self, parent_ref: str, blob: Blob) -> str | None:
+        """Store an image as an asset's preview (made here, or a provider's); None if the asset
+        is gone or has a preview already."""
+        parent = await self.get_meta(parent_ref)
+        size = self.blobs.size(blob)
+        if parent is None or parent.get("thumbnailRef") or not 0 < size <= MAX_THUMBNAIL_BYTES:
+            return None
+        data = await self.blobs.read(blob, 0, size)
+        media = resolve_type(bytes(data[:SNIFF_BYTES]), self.blobs.mime(blob), "image")
         created = self.clock()
         base = parent["name"].rsplit(".", 1)[0]
         meta = asset_record(
-            ref=new_ref(), project_id=parent["projectId"], kind="image", mime="image/webp", size=size,
+            ref=new_ref(), project_id=parent["projectId"], kind="image", mime=media.mime, size=size,
             crc32=zlib.crc32(data), created_at=created,
-            options=AssetOptions(role=THUMBNAIL_ROLE, name=f"{base}.thumb.webp",
+            options=AssetOptions(role=THUMBNAIL_ROLE, name=f"{base}.thumb.{media.mime.split('/')[1]}",
                                  params={"thumbnailOf": parent["ref"]}),
             default_name="")
-        if await self.store.attach_thumbnail(parent["ref"], meta, thumb) and self.on_thumbnail:
+        if not await self.store.attach_thumbnail(parent["ref"], meta, blob):
+            return None
+        if self.on_thumbnail:
             self.on_thumbnail(dict(parent, thumbnailRef=meta["ref"]))
+        return meta["ref"]
 
     async def settled(self) -> None:
         """Wait until queued checksums and previews are done (tests and export use it)."""
