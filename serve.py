@@ -5,12 +5,16 @@
 Serves the app (index.html, pyscript.toml, app/, static/) from the repo root with a fixed MIME
 map and security headers, and nothing else: no directory listings, no dotfiles, no paths outside
 the allowed roots. `--port 0` picks a free port; the URL is printed on the first line of stdout
-so scripts and tests can read it. Standard library only.
+so scripts and tests can read it. Standard library only in the static path.
+
+``/api/`` is the demo status provider (tools/demo_provider.py; its media use Pillow), so the
+whole generation flow runs with no account anywhere.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import posixpath
 import sys
 from http import HTTPStatus
@@ -102,6 +106,10 @@ class VaultHandler(BaseHTTPRequestHandler):
         self._serve(send_body=False)
 
     def _serve(self, send_body: bool) -> None:
+        path = urlsplit(self.path).path
+        if path.startswith("/api/"):
+            self._demo_provider(path, send_body)
+            return
         target = resolve(self.path)
         if target is None:
             self._send_error(HTTPStatus.NOT_FOUND)
@@ -115,6 +123,29 @@ class VaultHandler(BaseHTTPRequestHandler):
         if target.name == "sw.js":
             self.send_header("Service-Worker-Allowed", "/")
         self._send_security_headers()
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _demo_provider(self, path: str, send_body: bool) -> None:
+        # Like a real provider on another origin: CORS open, media embeddable anywhere.
+        provider = self.server.provider
+        name = unquote(path[len("/api/file/"):]) if path.startswith("/api/file/") else None
+        if name is not None and "/" not in name:
+            status, answer = provider.file(name, f"http://{self.headers.get('Host', 'localhost')}")
+            body, mime = json.dumps(answer).encode(), "application/json"
+        elif path.startswith("/api/media/") and (found := provider.media(unquote(path[len("/api/media/"):]))):
+            status, (mime, body) = 200, found
+        else:
+            self._send_error(HTTPStatus.NOT_FOUND)
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", mime)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cross-Origin-Resource-Policy", "cross-origin")
         self.end_headers()
         if send_body:
             self.wfile.write(body)
@@ -138,10 +169,13 @@ class VaultHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def make_server(host: str, port: int, quiet: bool = False) -> ThreadingHTTPServer:
+def make_server(host: str, port: int, quiet: bool = False, provider=None) -> ThreadingHTTPServer:
+    from tools.demo_provider import DemoProvider
+
     server = ThreadingHTTPServer((host, port), VaultHandler)
     server.daemon_threads = True
     server.quiet = quiet
+    server.provider = provider or DemoProvider()
     return server
 
 
