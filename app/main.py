@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+
 import js
 import pyodide_js
 from pyodide.ffi import create_proxy
 
 from app.browser.blobs import BrowserBlobs
+from app.browser.poller import Poller
+from app.browser.provider import FetchProvider
 from app.browser.bridge import Bridge, js_error
 from app.browser.idb_store import IdbStore
 from app.browser.local_kv import LocalStorageKV
@@ -14,6 +18,8 @@ from app.browser.thumbnails import BrowserThumbnails
 from app.browser.ui.shell import Shell
 from app.core.errors import StorageUnavailableError, VaultError
 from app.core.refs import AppStorage
+from app.core.settings import Settings
+from app.core.tracker import Tracker
 from app.core.vault import MonotonicClock, Vault
 
 
@@ -41,7 +47,13 @@ async def start() -> None:
     refs = AppStorage(kv)
     vault = Vault(store, BrowserBlobs(), BrowserThumbnails(), MonotonicClock(js.Date.now))
     shell = Shell(vault, refs, None)
-    bridge = Bridge(vault, refs, kv, changed=shell.changed)
+    settings = Settings(refs)
+    provider = FetchProvider(lambda: settings.provider_url(default=str(js.location.origin)))
+    tracker = Tracker(vault, refs, provider, lambda: int(js.Date.now()), random.Random(),
+                      on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
+    poller = Poller(tracker, on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
+    shell.tracker, shell.poller, shell.settings = tracker, poller, settings
+    bridge = Bridge(vault, refs, kv, changed=shell.changed, tracker=tracker, poller=poller, settings=settings)
     shell.bridge = bridge
     vault.on_thumbnail = lambda meta: shell.changed(meta["projectId"])
     store.on_version_change = lambda: shell.notify(
@@ -55,6 +67,7 @@ async def start() -> None:
     # For bench/ only (not part of the bridge): the wasm heap, which never shrinks once grown.
     js.window.__assetVaultWasmBytes = create_proxy(lambda: int(pyodide_js._module.HEAPU8.length))
     _register_service_worker(shell)
+    poller.resume_all()
     await vault.resume_background()
 
 

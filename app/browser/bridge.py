@@ -48,8 +48,12 @@ def as_promise(coro):
 class Bridge:
     """Builds the JS object; ``changed(project_id)`` lets the page refresh after API writes."""
 
-    def __init__(self, vault, app_storage, kv, changed=lambda project_id=None: None):
+    def __init__(self, vault, app_storage, kv, changed=lambda project_id=None: None,
+                 tracker=None, poller=None, settings=None):
         self.vault = vault
+        self.tracker = tracker
+        self.poller = poller
+        self.settings = settings
         self.refs = app_storage
         self.kv = kv
         self.changed = changed
@@ -73,6 +77,9 @@ class Bridge:
             "requestPersist": self.request_persist,
             "exportProject": self.export_project,
             "importArchive": self.import_archive,
+            "configure": self.configure,
+            "track": self.track,
+            "generation": self.generation,
             "scanLegacy": self.scan_legacy,
             "rescueLegacy": self.rescue_legacy,
         }
@@ -128,6 +135,19 @@ class Bridge:
         result = await transfer.import_archive(self.vault, blob, str(getattr(blob, "name", "") or ""), progress)
         self.changed(result["projectId"])
         return result
+
+    async def configure(self, options=None):
+        return self.settings.configure(options)
+
+    async def track(self, ids=None, options=None):
+        if options is not None and (not isinstance(options, dict) or set(options) - {"projectId"}):
+            raise InvalidInputError("track options are {projectId?}.")
+        gen_id = await self.tracker.track(ids, (options or {}).get("projectId"))
+        self.poller.start(gen_id)
+        return gen_id
+
+    async def generation(self, generation_id=None):
+        return self.tracker.get(generation_id).summary()
 
     async def usage(self):
         usage = quota = 0

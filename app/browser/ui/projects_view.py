@@ -5,6 +5,8 @@ from __future__ import annotations
 import js
 
 from app.core import fmt
+from app.core.errors import VaultError
+from app.core.fileids import parse_ids
 
 from .dom import Scope, h
 
@@ -17,6 +19,7 @@ class ProjectsView:
         self.form_scope = Scope()
         self.form = None
         self.importer = None
+        self.tracking = None
 
     def shows(self, project_id) -> bool:
         return True
@@ -30,7 +33,7 @@ class ProjectsView:
         legacy = await self.shell.bridge.scan_legacy()
         old_scope, self.scope = self.scope, Scope()
         section = h("section", None, h("h1", None, "Projects"), self.form or self._new_project_form(),
-                    self.importer or self._import_zone())
+                    self.importer or self._import_zone(), self.tracking or self._tracking_panel())
         if legacy:
             section.appendChild(self._legacy_panel(legacy))
         if not projects:
@@ -112,6 +115,56 @@ class ProjectsView:
             js.location.hash = f"#/project/{result['projectId']}"
 
         self.shell.run(run())
+
+    def _tracking_panel(self):
+        ids = h("input", {"id": "track-ids", "placeholder": "File IDs from your generator: a1, b2, c3",
+                          "aria-label": "File IDs to track", "maxlength": "8000"})
+        form = h("form", {"class": "row", "id": "track-form"}, ids, h("button", {"type": "submit"}, "Track"))
+
+        def track(event):
+            event.preventDefault()
+            try:
+                valid = parse_ids(str(ids.value))
+            except VaultError as err:
+                self.shell.notify(str(err), "error")
+                return
+            js.location.hash = "#/status/" + ",".join(valid)
+
+        form.addEventListener("submit", self.form_scope.on(track))
+        url = h("input", {"id": "provider-url", "type": "url", "aria-label": "Status provider URL",
+                          "placeholder": str(js.location.origin),
+                          "value": self.shell.settings.provider_url(default="") or ""})
+        settings = h("form", {"class": "row", "id": "provider-form"}, url, h("button", {"type": "submit"}, "Save"))
+
+        def save(event):
+            event.preventDefault()
+            try:
+                result = self.shell.settings.configure({"providerUrl": str(url.value).strip()})
+            except VaultError as err:
+                self.shell.notify(str(err), "error")
+                return
+            self.shell.notify(f"Status provider: {result['providerUrl'] or str(js.location.origin) + ' (this page)'}.")
+
+        settings.addEventListener("submit", self.form_scope.on(save))
+        recent = []
+        for gen_id in reversed(self.shell.tracker.known()[-5:]):
+            try:
+                gen = self.shell.tracker.get(gen_id)
+            except VaultError:
+                continue
+            recent.append(h("li", None, h("a", {"href": "#/status/" + ",".join(gen.file_ids)},
+                                          ", ".join(gen.file_ids[:5]) + ("…" if len(gen.file_ids) > 5 else "")),
+                            f" · {gen.status()} · {gen.progress():.0f}%"))
+        self.tracking = h("div", {"class": "panel", "id": "tracking"},
+                          h("h2", None, "Track a generation"),
+                          h("p", {"class": "meta"}, "Paste comma-separated file IDs; finished media is stored "
+                            "in the vault so it stays available offline."),
+                          form,
+                          h("details", {"id": "settings"}, h("summary", None, "Status provider"),
+                            h("p", {"class": "meta"}, "Where file status is asked: GET <provider>/api/file/<id>. "
+                              "Empty means this page's own server."), settings),
+                          h("ul", {"id": "recent-generations"}, *recent) if recent else None)
+        return self.tracking
 
     def _create(self, event, title_input) -> None:
         event.preventDefault()

@@ -1,7 +1,7 @@
 """The page shell: header with the storage bar, a notice area, and the hash router.
 
-Routes (a contract): ``#/`` projects, ``#/project/<projectId>``. Any other route says it is
-unknown and links home.
+Routes (a contract): ``#/`` projects, ``#/project/<projectId>``, ``#/status/<id1,id2,...>`` and
+``#/file/<fileId>``. Any other route says it is unknown and links home.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ class Shell:
         self.vault = vault
         self.refs = refs
         self.bridge = bridge
+        self.tracker = None  # set by main: generation status
+        self.poller = None
         self.view = None
         self._render_task = None
         self._scope = Scope()
@@ -57,6 +59,7 @@ class Shell:
     def route(self) -> None:
         from .project_view import ProjectView
         from .projects_view import ProjectsView
+        from .status_view import StatusView
 
         path = str(js.location.hash or "#/")[1:] or "/"
         parts = [p for p in path.split("/") if p]
@@ -65,7 +68,11 @@ class Shell:
         if not parts:
             self.view = ProjectsView(self)
         elif parts[0] == "project" and len(parts) == 2:
-            self.view = ProjectView(self, js.decodeURIComponent(parts[1]))
+            self.view = ProjectView(self, _decoded(parts[1]))
+        elif path.startswith("/status/") or path == "/status":
+            self.view = StatusView(self, _decoded(path[len("/status/"):]))
+        elif path.startswith("/file/"):
+            self.view = StatusView(self, _decoded(path[len("/file/"):]), single=True)
         else:
             self.view = UnknownView(path)
         self.render()
@@ -169,6 +176,13 @@ class Shell:
                             "to keep copies.", "warn")
             self.refresh_usage()
         self.run(ask())
+
+
+def _decoded(text: str) -> str:
+    try:
+        return str(js.decodeURIComponent(text))
+    except Exception:  # a malformed %-sequence: show it as typed
+        return text
 
 
 class UnknownView:

@@ -1,0 +1,118 @@
+"""Runs the tracker in the browser: one loop per unfinished generation, paced by its schedule.
+
+- No requests while the browser is offline; right after the ``online`` event, every unfinished
+  file is asked at once.
+- No polling while the page is hidden; it resumes when the page is visible again.
+- One tab polls a generation at a time: the loop holds the Web Lock
+  ``assetVault:generation:<id>``; other tabs follow its progress through ``storage`` events and
+  take over when that tab closes.
+- After a reload, every unfinished generation in localStorage resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import js
+from pyodide.ffi import create_once_callable, create_proxy
+
+from app.core.refs import PREFIX
+
+MAX_SLEEP_S = 60
+
+
+class Poller:
+    def __init__(self, tracker, on_change):
+        self.tracker = tracker
+        self.on_change = on_change
+        self.loops: dict[str, asyncio.Task] = {}
+        self.wakes: dict[str, asyncio.Event] = {}
+        self.holding: set[str] = set()  # generations this tab polls (it holds their lock)
+        self._proxies = [create_proxy(self._online), create_proxy(self._visibility), create_proxy(self._storage)]
+        js.window.addEventListener("online", self._proxies[0])
+        js.document.addEventListener("visibilitychange", self._proxies[1])
+        js.window.addEventListener("storage", self._proxies[2])
+
+    def resume_all(self) -> None:
+        for gen_id in self.tracker.known():
+            try:
+                if not self.tracker.finished(gen_id):
+                    self.start(gen_id)
+            except Exception as err:  # a damaged record must not stop the others
+                print(f"generation {gen_id} not resumed: {err}")
+
+    def start(self, gen_id: str) -> None:
+        if gen_id not in self.loops or self.loops[gen_id].done():
+            self.wakes[gen_id] = asyncio.Event()
+            self.loops[gen_id] = asyncio.ensure_future(self._run(gen_id))
+
+    # -- events ---------------------------------------------------------------------------
+
+    def _online(self, _event) -> None:
+        for gen_id in self.loops:
+            self.tracker.wake_now(gen_id)
+        self._wake_all()
+
+    def _visibility(self, _event) -> None:
+        self._wake_all()
+
+    def _storage(self, event) -> None:
+        key = str(event.key or "")
+        if key.startswith(PREFIX + "gen:"):
+            gen_id = key[len(PREFIX) + 4:].split(":", 1)[0]
+            if gen_id in self.tracker.generations and gen_id not in self.holding:
+                self.tracker.generations.pop(gen_id)  # another tab polls it: read its record again
+                self.on_change(gen_id)
+
+    def _wake_all(self) -> None:
+        for event in self.wakes.values():
+            event.set()
+
+    # -- the loop -------------------------------------------------------------------------
+
+    async def _run(self, gen_id: str) -> None:
+        release = await self._lock(gen_id)
+        self.holding.add(gen_id)
+        try:
+            self.tracker.generations.pop(gen_id, None)  # another tab may have moved it on
+            self.on_change(gen_id)
+            await self._loop(gen_id)
+        except Exception as err:
+            print(f"polling {gen_id} stopped: {err}")
+        finally:
+            self.holding.discard(gen_id)
+            if release is not None:
+                release()
+
+    async def _lock(self, gen_id: str):
+        locks = getattr(js.navigator, "locks", None)
+        if locks is None:
+            return None
+        granted = asyncio.get_event_loop().create_future()
+
+        def held(_lock):
+            def executor(resolve, _reject):
+                granted.set_result(resolve)
+            return js.Promise.new(create_once_callable(executor))
+
+        locks.request(f"assetVault:generation:{gen_id}", create_once_callable(held))
+        return await granted
+
+    async def _loop(self, gen_id: str) -> None:
+        wake = self.wakes[gen_id]
+        while not self.tracker.finished(gen_id):
+            if not js.navigator.onLine or js.document.visibilityState == "hidden":
+                wake.clear()
+                await wake.wait()
+                continue
+            due = self.tracker.next_wake(gen_id)
+            wait_ms = due - int(js.Date.now())
+            if wait_ms > 0:
+                wake.clear()
+                try:
+                    await asyncio.wait_for(wake.wait(), min(wait_ms / 1000, MAX_SLEEP_S))
+                except asyncio.TimeoutError:
+                    pass
+                continue
+            await self.tracker.step(gen_id)
+        self.on_change(gen_id)

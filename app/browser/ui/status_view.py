@@ -1,0 +1,124 @@
+"""``#/status/<id1,id2,...>`` and ``#/file/<id>``: generation status, file by file.
+
+Opening the route tracks its valid IDs (or finds the generation already tracking them, so a
+reload resumes it) and reports the invalid ones. Every ID and every word from the provider goes
+in as text; media shows once it is stored in the vault, from the vault's own Blobs.
+"""
+
+from __future__ import annotations
+
+import js
+
+from app.core import fmt
+from app.core.fileids import MAX_IDS, describe, split_ids
+from app.core.status import COMPLETED, ERROR, PENDING, PROCESSING
+
+from .dom import Scope, h
+
+LABELS = {PENDING: "Waiting to start", PROCESSING: "Generating", COMPLETED: "Done", ERROR: "Failed"}
+
+
+class StatusView:
+    def __init__(self, shell, ids_text: str, single: bool = False):
+        self.shell = shell
+        self.single = single
+        self.valid, self.invalid = split_ids(ids_text)
+        if single and "," in ids_text:
+            self.valid, self.invalid = [], [ids_text.strip()]
+        self.over = self.valid[MAX_IDS:]
+        self.valid = self.valid[:MAX_IDS]
+        self.gen_id = None
+        self.scope = Scope()
+
+    def shows(self, key) -> bool:
+        return key is None or (self.gen_id is not None and key == f"gen:{self.gen_id}")
+
+    def dispose(self) -> None:
+        self.scope.dispose()
+
+    async def _generation(self):
+        tracker, poller = self.shell.tracker, self.shell.poller
+        if self.gen_id is None and self.valid:
+            self.gen_id = tracker.find(self.valid) or await tracker.track(",".join(self.valid))
+        if self.gen_id is not None:
+            poller.start(self.gen_id)
+            return tracker.get(self.gen_id)
+        return None
+
+    async def render(self):
+        gen = await self._generation()
+        old_scope, self.scope = self.scope, Scope()
+        title = "File status" if self.single else "Generation status"
+        section = h("section", {"class": "status"}, h("nav", None, h("a", {"href": "#/"}, "← Projects")),
+                    h("h1", None, title))
+        problems = self._problems()
+        if problems is not None:
+            section.appendChild(problems)
+        if gen is None:
+            section.appendChild(h("p", {"class": "empty"}, "No valid file IDs to track."))
+            old_scope.dispose()
+            return section
+        section.appendChild(self._overall(gen))
+        refs = [r for f in gen.files.values() for r in (f.ref, f.thumbnail_ref) if r]
+        blobs = await self.shell.vault.get_blobs(refs) if refs else {}
+        metas = {r: await self.shell.vault.get_meta(r) for f in gen.files.values() for r in [f.ref] if r}
+        cards = h("ul", {"class": "grid", "id": "files"})
+        for file_id in gen.file_ids:
+            cards.appendChild(self._card(gen.files[file_id], blobs, metas))
+        section.appendChild(cards)
+        old_scope.dispose()
+        return section
+
+    def _problems(self):
+        items = [h("li", None, "Not a valid file ID (1-64 letters, digits, '_' or '-'): ", h("code", None, describe(b)))
+                 for b in self.invalid[:50]]
+        if len(self.invalid) > 50:
+            items.append(h("li", None, f"… and {len(self.invalid) - 50} more invalid items."))
+        if self.over:
+            items.append(h("li", None, f"{len(self.valid) + len(self.over)} IDs given; a generation tracks at most "
+                                       f"{MAX_IDS}, so the first {MAX_IDS} are tracked."))
+        if not items:
+            return None
+        return h("div", {"class": "panel warn", "id": "invalid-ids", "role": "alert"},
+                 h("strong", None, "Some of the address was not used:"), h("ul", None, *items))
+
+    def _overall(self, gen):
+        counts = gen.counts()
+        finished = counts[COMPLETED] + counts[ERROR]
+        text = (f"{finished} of {len(gen.file_ids)} finished · {counts[COMPLETED]} completed · "
+                f"{counts[ERROR]} failed · {counts['stored']} stored in the vault")
+        link = (h("a", {"href": f"#/project/{gen.project_id}", "id": "generation-project"}, "Open the project")
+                if gen.project_id else None)
+        return h("div", {"class": "overall", "id": "overall", "data-status": gen.status()},
+                 h("progress", {"id": "overall-progress", "max": "100", "value": f"{gen.progress():.1f}",
+                                "aria-label": "Overall progress"}),
+                 h("span", {"class": "overall-text"}, f"{gen.progress():.0f}% · {text}"), " ", link)
+
+    def _card(self, f, blobs, metas):
+        preview = None
+        meta = metas.get(f.ref) if f.ref else None
+        blob = blobs.get(f.ref) if f.ref else None
+        if meta and blob is not None:
+            thumb = blobs.get(meta.get("thumbnailRef") or f.thumbnail_ref)
+            if meta["kind"] == "image":
+                preview = h("img", {"src": self.scope.object_url(thumb or blob), "alt": f.file_id})
+            elif meta["kind"] == "video":
+                preview = h("video", {"src": self.scope.object_url(blob), "controls": True, "preload": "metadata",
+                                      "poster": self.scope.object_url(thumb) if thumb else None})
+            else:
+                preview = h("audio", {"src": self.scope.object_url(blob), "controls": True, "preload": "metadata"})
+        progress = 100 if f.final else (f.progress or 0)
+        status = LABELS[f.status] + (f" · {f.progress:.0f}%" if f.status == PROCESSING and f.progress is not None
+                                     else "")
+        if f.status == COMPLETED:
+            status += " · stored in the vault" if f.ref else " · downloading into the vault…"
+        return h("li", {"class": "file-card", "data-file-id": f.file_id, "data-status": f.status,
+                        "data-stored": "true" if f.ref else None},
+                 h("div", {"class": "preview"}, preview) if preview else None,
+                 h("a", {"class": "asset-name", "href": f"#/file/{js.encodeURIComponent(f.file_id)}"}, f.file_id),
+                 h("progress", {"class": "file-progress", "max": "100", "value": str(progress)}),
+                 h("div", {"class": "file-status"}, status),
+                 h("div", {"class": "file-error"}, f.error) if f.error else None,
+                 h("div", {"class": "file-store-error"}, f"Could not store it yet: {f.store_error}")
+                 if f.store_error and not f.ref else None,
+                 h("div", {"class": "meta"}, f"{meta['mime']} · {fmt.size(meta['size'])}") if meta else None)
