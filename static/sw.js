@@ -24,17 +24,21 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
+// Only the app's own files are answered here; anything else (the status provider, media being
+// downloaded into the vault) goes to the network as if there were no worker.
+const PRECACHED = new Set(self.PRECACHE.files.map((path) => new URL(path, BASE).href));
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
-  if (request.method !== "GET" || !request.url.startsWith(BASE)) return;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  url.hash = "";
+  url.search = "";
+  const key = request.mode === "navigate" && (url.href === BASE || url.href === BASE + "index.html")
+    ? BASE : url.href;
+  if (!PRECACHED.has(key)) return;
   event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
-    const url = new URL(request.url);
-    url.hash = "";
-    url.search = "";
-    const key = request.mode === "navigate" && (url.href === BASE || url.href === BASE + "index.html")
-      ? BASE : url.href;
-    const hit = await cache.match(key);
+    const hit = await (await caches.open(CACHE)).match(key);
     return hit || fetch(request);
   })());
 });
