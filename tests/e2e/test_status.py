@@ -205,3 +205,24 @@ def test_tracking_from_the_projects_page_into_a_chosen_project(vault):
     vault.page.click("#track-form button")
     expect(vault.page).to_have_url(f"{vault.url}#/status/c3")
     assert vault.call("configure", {"providerUrl": "javascript:alert(1)"})["error"]["name"] == "InvalidInputError"
+
+
+def test_one_tab_polls_a_generation_and_another_takes_over_when_it_closes(context, server):
+    asked = []
+
+    def handle(route):
+        asked.append(route.request.frame.page)
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({"id": "lock1", "status": "processing", "progress": 20}))
+    context.route("**/api/file/*", handle)
+    first = VaultPage(context.new_page(), server.url).open("#/status/lock1")
+    second = VaultPage(context.new_page(), server.url).open("#/status/lock1")
+    expect(second.page.locator(".file-card[data-file-id=lock1]")).to_be_visible()
+    second.page.wait_for_timeout(6_000)
+    assert asked.count(first.page) >= 2 and asked.count(second.page) == 0
+    first.page.close()
+    for _ in range(60):
+        if asked.count(second.page):
+            break
+        second.page.wait_for_timeout(100)
+    assert asked.count(second.page) >= 1
