@@ -80,14 +80,16 @@ class Tracker:
     def known(self) -> list[str]:
         return [g for g in self.storage.get(INDEX, []) if isinstance(g, str)]
 
-    def find(self, file_ids: list[str]) -> str | None:
-        """The newest generation tracking exactly these IDs, so a reload resumes it."""
+    def find(self, file_ids: list[str], containing: bool = False) -> str | None:
+        """The newest generation tracking exactly these IDs (or, ``containing``, all of them
+        among others), so a reload resumes it and ``#/file/<id>`` shows the file it is in."""
         for gen_id in reversed(self.known()):
             try:
-                if self.get(gen_id).file_ids == file_ids:
-                    return gen_id
+                tracked = self.get(gen_id).file_ids
             except NotFoundError:
                 continue
+            if tracked == file_ids or (containing and set(file_ids) <= set(tracked)):
+                return gen_id
         return None
 
     # -- work -----------------------------------------------------------------------------

@@ -69,6 +69,12 @@ def test_the_demo_provider_generation_ends_stored_and_failed(vault):
         meta = vault.call("getMeta", f["ref"])
         assert meta["params"]["fileId"] == f["fileId"] and meta["projectId"] == gen["projectId"]
         assert meta["thumbnailRef"]  # the provider's thumbnail, stored beside it
+    # A file's own page shows it from the generation it is in (nothing tracked twice).
+    vault.open("#/file/b2")
+    expect(vault.page.locator(".file-card[data-file-id=b2][data-stored=true]")).to_have_count(1)
+    expect(vault.page.locator(".file-card")).to_have_count(1)
+    assert generation_ids(vault) == [gen_id]
+    vault.page.click("#whole-generation")
     # The stored media is in a project named after the generation.
     vault.page.click("#generation-project")
     expect(vault.page.locator("h1")).to_contain_text("Generation a1, b2, fail3")

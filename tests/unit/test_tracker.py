@@ -110,7 +110,8 @@ def test_a_reload_resumes_from_localstorage(world, run):
     run(first.step(gen_id))
     assert all(len(v) <= MAX_VALUE_BYTES for k, v in kv.items.items() if k.startswith(PREFIX))
     second = make()  # the page was reloaded
-    assert second.find(["a1", "b2"]) == gen_id
+    assert second.find(["a1", "b2"]) == gen_id and second.find(["b2"]) is None
+    assert second.find(["b2"], containing=True) == gen_id
     assert [f["status"] for f in second.get(gen_id).summary()["files"]] == ["processing", "processing"]
     now[0] += 5_000
     run(second.step(gen_id))

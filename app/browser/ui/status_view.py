@@ -39,7 +39,7 @@ class StatusView:
     async def _generation(self):
         tracker, poller = self.shell.tracker, self.shell.poller
         if self.gen_id is None and self.valid:
-            self.gen_id = tracker.find(self.valid) or await tracker.track(",".join(self.valid))
+            self.gen_id = tracker.find(self.valid, containing=self.single) or await tracker.track(",".join(self.valid))
         if self.gen_id is not None:
             poller.start(self.gen_id)
             return tracker.get(self.gen_id)
@@ -58,13 +58,20 @@ class StatusView:
             section.appendChild(h("p", {"class": "empty"}, "No valid file IDs to track."))
             old_scope.dispose()
             return section
-        section.appendChild(self._overall(gen))
-        refs = [r for f in gen.files.values() for r in (f.ref, f.thumbnail_ref) if r]
+        shown = self.valid if self.single else gen.file_ids
+        if self.single:
+            section.appendChild(h("p", {"class": "meta"}, "Part of ",
+                                  h("a", {"href": "#/status/" + ",".join(gen.file_ids), "id": "whole-generation"},
+                                    f"a generation of {len(gen.file_ids)} files"), "."))
+        else:
+            section.appendChild(self._overall(gen))
+        files = [gen.files[i] for i in shown]
+        refs = [r for f in files for r in (f.ref, f.thumbnail_ref) if r]
         blobs = await self.shell.vault.get_blobs(refs) if refs else {}
-        metas = {r: await self.shell.vault.get_meta(r) for f in gen.files.values() for r in [f.ref] if r}
+        metas = {f.ref: await self.shell.vault.get_meta(f.ref) for f in files if f.ref}
         cards = h("ul", {"class": "grid", "id": "files"})
-        for file_id in gen.file_ids:
-            cards.appendChild(self._card(gen.files[file_id], blobs, metas))
+        for f in files:
+            cards.appendChild(self._card(f, blobs, metas))
         section.appendChild(cards)
         old_scope.dispose()
         return section
