@@ -65,6 +65,24 @@ def h(tag: str, attrs: dict | None = None, *children):
     return el
 
 
+def accept_drops(zone, scope: Scope, on_files) -> None:
+    """Make ``zone`` take dropped files (highlighted while something is dragged over it)."""
+    def over(event):
+        event.preventDefault()
+        zone.classList.add("over")
+
+    def leave(_event):
+        zone.classList.remove("over")
+
+    def drop(event):
+        event.preventDefault()
+        zone.classList.remove("over")
+        on_files(event.dataTransfer.files)
+
+    for name, fn in (("dragover", over), ("dragleave", leave), ("drop", drop)):
+        zone.addEventListener(name, scope.on(fn))
+
+
 def append(el, *children) -> None:
     for child in children:
         if child is None or child is False:

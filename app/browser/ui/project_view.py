@@ -8,7 +8,7 @@ from pyodide.ffi import create_once_callable
 from app.core import fmt, transfer
 from app.core.errors import VaultError
 
-from .dom import Scope, by_id, h
+from .dom import Scope, accept_drops, by_id, h
 
 
 class ProjectView:
@@ -172,20 +172,7 @@ class ProjectView:
         zone = h("div", {"class": "dropzone", "id": "dropzone"},
                  h("strong", None, "Drop images, videos or audio here"), " or ", picker)
 
-        def over(event):
-            event.preventDefault()
-            zone.classList.add("over")
-
-        def leave(_event):
-            zone.classList.remove("over")
-
-        def drop(event):
-            event.preventDefault()
-            zone.classList.remove("over")
-            self._add_files(event.dataTransfer.files)
-
-        for name, fn in (("dragover", over), ("dragleave", leave), ("drop", drop)):
-            zone.addEventListener(name, self.zone_scope.on(fn))
+        accept_drops(zone, self.zone_scope, self._add_files)
         data_input = h("textarea", {"id": "dataurl-input", "rows": "2", "placeholder": "data:image/png;base64,…",
                                     "aria-label": "Data URL"})
         data_button = h("button", {"id": "dataurl-save"}, "Save data URL")

@@ -8,7 +8,7 @@ from app.core import fmt
 from app.core.errors import VaultError
 from app.core.fileids import parse_ids
 
-from .dom import Scope, h
+from .dom import Scope, accept_drops, h
 
 
 class ProjectsView:
@@ -68,20 +68,7 @@ class ProjectsView:
         zone = h("div", {"class": "dropzone small", "id": "import-zone"},
                  h("strong", None, "Import a project archive (.zip)"), " — drop it here or ", picker)
 
-        def over(event):
-            event.preventDefault()
-            zone.classList.add("over")
-
-        def leave(_event):
-            zone.classList.remove("over")
-
-        def drop(event):
-            event.preventDefault()
-            zone.classList.remove("over")
-            self._import(event.dataTransfer.files, None)
-
-        for name, fn in (("dragover", over), ("dragleave", leave), ("drop", drop)):
-            zone.addEventListener(name, self.form_scope.on(fn))
+        accept_drops(zone, self.form_scope, lambda files: self._import(files, None))
         self.importer = h("div", {"class": "add"}, zone, self._import_progress)
         return self.importer
 
