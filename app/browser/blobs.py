@@ -63,20 +63,28 @@ class BrowserBlobs:
                 future.set_exception(InvalidInputError(
                     "The file could not be read (it may have been moved or deleted)."))
 
-    async def read_many(self, blob, ranges: list[tuple[int, int]]) -> list[bytes]:
-        # One read of a Blob made of the slices: a trip to the Blob store costs more than bytes.
+    def read_many(self, blob, ranges: list[tuple[int, int]]):
+        """Starts the read now (callers keep reads in flight while they work) and returns an
+        awaitable of the ranges' bytes. Several ranges are one read of a Blob made of the
+        slices: a trip to the Blob store costs more than the bytes."""
         size = int(blob.size)
         clipped = [(min(start, size), min(end, size)) for start, end in ranges]
         if len(clipped) == 1:
-            start, end = clipped[0]
-            return [(await blob.slice(start, end).arrayBuffer()).to_bytes()]
-        slices = js.Array.of(*[blob.slice(start, end) for start, end in clipped])
-        data = (await js.Blob.new(slices).arrayBuffer()).to_bytes()
-        out, at = [], 0
-        for start, end in clipped:
-            out.append(data[at:at + max(0, end - start)])
-            at += max(0, end - start)
-        return out
+            promise = blob.slice(*clipped[0]).arrayBuffer()
+        else:
+            promise = js.Blob.new(js.Array.of(*[blob.slice(start, end) for start, end in clipped])).arrayBuffer()
+
+        async def split():
+            data = (await promise).to_bytes()
+            if len(clipped) == 1:
+                return [data]
+            out, at = [], 0
+            for start, end in clipped:
+                out.append(data[at:at + max(0, end - start)])
+                at += max(0, end - start)
+            return out
+
+        return split()
 
     def slice(self, blob, start: int, end: int, mime: str):
         return blob.slice(start, end, mime)

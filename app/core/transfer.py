@@ -11,6 +11,8 @@ nothing until all of it has passed; then the project and every asset go into one
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from typing import Callable
 
 from .archive import (MANIFEST, archive_file_name, export_entries, is_skipped_in_plain_zip, match_manifest,
@@ -23,6 +25,9 @@ from .zipreader import read_members, stream_member
 from .zipwriter import write_zip
 
 Progress = Callable[[int, int], None]
+# Entries checked at once. A small entry is a single read, and alone each would wait out a whole
+# trip to the Blob store; 8 (x READ_AHEAD reads of 4 MiB) measured ~1.5x faster than 1.
+ENTRY_WINDOW = 8
 
 
 class BlobSource:
@@ -82,8 +87,7 @@ async def import_archive(vault, blob, file_name: str = "", progress: Progress | 
 
     verified = []
     total, done = sum(m.size for m, _ in plan), 0
-    for member, asset in plan:
-        stored = await _verified_entry(vault, source, member, asset)
+    async for (member, asset), stored in _verify_in_order(vault, source, plan):
         if stored is None:
             skipped.append(f"{member.name}: not an image, video or audio file")
         else:
@@ -104,6 +108,34 @@ async def import_archive(vault, blob, file_name: str = "", progress: Progress | 
     for meta, data in entries:
         vault.after_store(meta, data)
     return {"projectId": project["id"], "assets": len(entries), "skipped": skipped}
+
+
+async def _verify_in_order(vault, source: BlobSource, plan):
+    """Yields (plan item, result of _verified_entry) in order, ENTRY_WINDOW entries in flight.
+    The first refusal stops the rest."""
+    items = iter(plan)
+    running: deque = deque()
+
+    def start_next() -> None:
+        item = next(items, None)
+        if item is not None:
+            running.append((item, asyncio.ensure_future(_verified_entry(vault, source, *item))))
+
+    try:
+        for _ in range(ENTRY_WINDOW):
+            start_next()
+        while running:
+            item, task = running[0]
+            stored = await task
+            running.popleft()
+            start_next()
+            yield item, stored
+    finally:
+        for _, task in running:
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: a second refusal is not the one to report
+            else:
+                task.cancel()
 
 
 async def _verified_entry(vault, source: BlobSource, member, asset):

@@ -19,6 +19,7 @@ import re
 import struct
 import unicodedata
 import zlib
+from collections import deque
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Protocol
 
@@ -31,6 +32,7 @@ MAX_ENTRY_BYTES = 4 * 1024 ** 3
 MAX_TOTAL_BYTES = 16 * 1024 ** 3
 MAX_DIRECTORY_BYTES = 64 * 1024 * 1024
 CHUNK_BYTES = 4 * 1024 * 1024
+READ_AHEAD = 2  # reads in flight per entry: one trip to the Blob store overlaps the next
 
 EOCD = b"PK\x05\x06"
 EOCD_SIZE = 22
@@ -294,9 +296,8 @@ async def stream_member(source: Source, m: Member, on_chunk: Callable[[bytes], N
     inflater = zlib.decompressobj(-15) if m.method == 8 else None
     crc = 0
     produced = 0
-    start, end = m.data_offset, m.data_offset + m.compressed
-    pending = source.read_many([(start, min(start + chunk_bytes, end))]) if end > start else None
-    at = start
+    reads: deque = deque()  # (length expected, awaitable bytes): kept READ_AHEAD deep
+    at, end = m.data_offset, m.data_offset + m.compressed
 
     def take(piece: bytes) -> None:
         nonlocal produced, crc
@@ -307,21 +308,35 @@ async def stream_member(source: Source, m: Member, on_chunk: Callable[[bytes], N
         if on_chunk is not None and piece:
             on_chunk(piece)
 
-    while pending is not None:
-        chunk = (await pending)[0]
-        if not chunk:
-            raise _refuse(where, "the file ended inside this entry (truncated)")
-        at += len(chunk)
-        pending = source.read_many([(at, min(at + chunk_bytes, end))]) if at < end else None
-        if inflater is None:
-            take(chunk)
-            continue
-        while chunk:  # output in pieces of at most chunk_bytes, however well it compressed
-            try:
-                take(inflater.decompress(chunk, chunk_bytes))
-            except zlib.error as err:
-                raise _refuse(where, f"its compressed data is corrupt ({err})") from None
-            chunk = inflater.unconsumed_tail
+    def ask() -> None:
+        nonlocal at
+        while len(reads) < READ_AHEAD and at < end:
+            stop = min(at + chunk_bytes, end)
+            reads.append((stop - at, source.read_many([(at, stop)])))
+            at = stop
+
+    try:
+        ask()
+        while reads:
+            want, pending = reads.popleft()
+            chunk = (await pending)[0]
+            if len(chunk) != want:
+                raise _refuse(where, "the file ended inside this entry (truncated)")
+            ask()
+            if inflater is None:
+                take(chunk)
+            while inflater is not None and chunk:  # pieces of at most chunk_bytes, however well it compressed
+                try:
+                    take(inflater.decompress(chunk, chunk_bytes))
+                except zlib.error as err:
+                    raise _refuse(where, f"its compressed data is corrupt ({err})") from None
+                chunk = inflater.unconsumed_tail
+            del chunk  # not held in the wasm heap while the next read is awaited
+    finally:
+        for _, pending in reads:  # refused midway: reads not awaited are dropped, not leaked
+            close = getattr(pending, "close", None)
+            if close:
+                close()
     if inflater is not None:
         try:
             take(inflater.flush())

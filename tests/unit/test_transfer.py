@@ -1,3 +1,4 @@
+import asyncio
 import copy
 import io
 import json
@@ -9,7 +10,7 @@ import pytest
 
 from app.core.archive import FORMAT_VERSION
 from app.core.errors import InvalidArchiveError
-from app.core.transfer import export_project, import_archive
+from app.core.transfer import ENTRY_WINDOW, export_project, import_archive
 from app.core.zipwriter import ZipEntry, write_zip
 from tests.fakes import FakeBlob
 from tests.media import data_url, image_bytes, wav_bytes
@@ -124,6 +125,37 @@ def test_a_plain_zip_imports_its_media_and_reports_the_rest(harness, run):
                                          "shots/notes.txt: not an image, video or audio file"]
     run(harness.vault.settled())
     assert len(harness.thumbnails.made) == 3  # previews are made for imported images too
+
+
+def test_entries_are_checked_several_at_once_and_the_first_bad_one_is_named(harness, run, monkeypatch):
+    frames = {f"{i:02}.png": image_bytes("PNG", (24, 16), seed=i) for i in range(12)}
+    good = b"".join(write_zip([ZipEntry(n, data=d) for n, d in frames.items()]))
+    bad = bytearray(good)
+    for name in ("04.png", "09.png"):  # a flipped byte in each of two entries' data
+        bad[good.index(frames[name]) + 30] ^= 1
+    in_flight, most = [0], [0]
+    read_many = harness.blobs.read_many
+
+    def counted(blob, ranges):
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        asked = read_many(blob, ranges)
+
+        async def arrive():  # a trip to the Blob store: other work runs meanwhile
+            await asyncio.sleep(0)
+            in_flight[0] -= 1
+            return await asked
+        return arrive()
+    monkeypatch.setattr(harness.blobs, "read_many", counted)
+
+    result = run(import_archive(harness.vault, FakeBlob(good), "frames.zip"))
+    assert result["assets"] == 12 and most[0] == ENTRY_WINDOW > 1
+    run(harness.vault.settled())  # its previews are made in the background
+    before = snapshot(harness.store)
+    for _ in range(3):  # whichever finishes first, the report names the first bad entry in order
+        with pytest.raises(InvalidArchiveError, match=r"'04\.png'.*CRC-32 mismatch"):
+            run(import_archive(harness.vault, FakeBlob(bytes(bad)), "frames.zip"))
+        assert snapshot(harness.store) == before
 
 
 def manifest_zip(manifest: dict, files: dict) -> bytes:

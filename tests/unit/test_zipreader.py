@@ -9,7 +9,7 @@ import zlib
 import pytest
 
 from app.core.errors import InvalidArchiveError
-from app.core.zipreader import check_name, read_members, stream_member
+from app.core.zipreader import READ_AHEAD, check_name, read_members, stream_member
 from app.core.zipwriter import ZipEntry, write_zip
 from tests.fakes import BytesSource
 from tests.media import image_bytes
@@ -175,3 +175,58 @@ def test_stored_entries_are_checked_in_bounded_chunks(run):
     assert max(end - start for start, end in source.ranges) == 8192
     assert sum(end - start for start, end in source.ranges) == len(frame)
     assert zlib.crc32(frame) == struct.unpack_from("<I", data, 14)[0]
+
+
+class InFlightSource(BytesSource):
+    """Counts reads asked for and neither awaited nor closed: the reads a slow Blob store overlaps."""
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.in_flight = self.most_in_flight = 0
+
+    def read_many(self, ranges):
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        return _Read(self, super().read_many(ranges))
+
+
+class _Read:
+    def __init__(self, source, asked):
+        self.source, self.asked = source, asked
+
+    def __await__(self):
+        self.source.in_flight -= 1
+        return self.asked.__await__()
+
+    def close(self):
+        self.source.in_flight -= 1
+        self.asked.close()
+
+
+def test_the_next_reads_are_in_flight_while_a_chunk_is_checked(run):
+    frame = random.Random(3).randbytes(50_000)
+    source = InFlightSource(written(ZipEntry("a.png", data=frame)))
+
+    async def go():
+        members = await read_members(source)
+        source.ranges.clear()
+        source.most_in_flight = 0
+        await stream_member(source, members[0], None, chunk_bytes=8192)
+    run(go())
+    assert source.most_in_flight == READ_AHEAD == 2
+    assert source.in_flight == 0
+    starts = [start for start, _ in source.ranges]
+    assert starts == sorted(starts) and len(starts) == 7  # each byte asked for once, in order
+
+
+def test_a_refusal_midway_closes_the_reads_still_in_flight(run):
+    frame = random.Random(4).randbytes(50_000)
+    good = written(ZipEntry("a.png", data=frame))
+    source = InFlightSource(good[: good.index(frame) + 20_000])
+
+    async def go():
+        members = await read_members(BytesSource(good))
+        await stream_member(source, members[0], None, chunk_bytes=8192)
+    with pytest.raises(InvalidArchiveError, match="truncated"):
+        run(go())
+    assert source.most_in_flight == 2 and source.in_flight == 0
