@@ -27,12 +27,13 @@ vendor: $(VENV)/.installed node_modules/.installed
 run: setup
 	$(PY) serve.py --host $(HOST) --port $(PORT)
 
-# The tests also check archives with Info-ZIP's own tools (zip, unzip -t).
+# The tests also check archives with Info-ZIP's tools (zip, unzip -t) and 7-Zip's (7zz).
 browser:
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing="chromium"; \
 	command -v unzip >/dev/null || missing="$$missing unzip"; \
 	command -v zip >/dev/null || missing="$$missing zip"; \
+	command -v 7zz >/dev/null || missing="$$missing 7zip"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian's$$missing for the tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -34,6 +34,8 @@ MAX_DIRECTORY_BYTES = 64 * 1024 * 1024
 CHUNK_BYTES = 4 * 1024 * 1024
 READ_AHEAD = 2  # reads in flight per entry: one trip to the Blob store overlaps the next
 
+METHOD_NAMES = {9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 95: "XZ", 98: "PPMd"}
+
 EOCD = b"PK\x05\x06"
 EOCD_SIZE = 22
 U16, U32 = 0xFFFF, 0xFFFFFFFF
@@ -165,7 +167,9 @@ def _parse_directory(cd: bytes, count: int) -> list[Member]:
         if made_by >> 8 == 3 and mode & S_IFMT == S_IFLNK:
             raise _refuse(where, "the entry is a symbolic link, which an import never follows")
         if method not in (0, 8):
-            raise _refuse(where, f"compression method {method} is not supported (only stored and deflated)")
+            known = f" ({METHOD_NAMES[method]})" if method in METHOD_NAMES else ""
+            raise _refuse(where, f"compression method {method}{known} is not supported (only stored and "
+                                 "deflated; zip it again with the standard Deflate method)")
         is_dir = name.endswith("/") or (made_by >> 8 == 3 and mode & S_IFMT == S_IFDIR)
         members.append(Member(name, raw, method, flags, crc, compressed, size, offset, is_dir))
     if at != len(cd):

@@ -67,7 +67,7 @@ def test_reads_its_own_archives_plain_and_zip64(run):
         assert run(read_all(data)) == frames
 
 
-def test_reads_python_deflate_and_info_zip_archives(run, tmp_path):
+def test_reads_python_deflate_info_zip_and_7_zip_archives(run, tmp_path):
     frames = {f"frames/{i}.png": image_bytes("PNG", (64, 48), seed=i) for i in range(3)}
     frames["frames/notes.txt"] = b"hello " * 5000
     assert run(read_all(deflated(frames))) == frames
@@ -79,6 +79,13 @@ def test_reads_python_deflate_and_info_zip_archives(run, tmp_path):
     got = run(read_all((tmp_path / "out.zip").read_bytes()))
     assert {k: v for k, v in got.items() if not k.endswith("/")} == frames
     assert got["frames/"] == b""
+    # 7-Zip: deflated at its strongest and fastest, stored, and with NTFS times in extra fields.
+    for i, flags in enumerate((["-mx=9"], ["-mx=1"], ["-mx=0"], ["-mx=5", "-mtc=on"])):
+        subprocess.run(["7zz", "a", "-tzip", "-bso0", *flags, f"7z{i}.zip", "frames"], cwd=tmp_path, check=True)
+        got = run(read_all((tmp_path / f"7z{i}.zip").read_bytes()))
+        assert {k: v for k, v in got.items() if not k.endswith("/")} == frames, flags
+    subprocess.run(["7zz", "a", "-tzip", "-bso0", "-mm=Deflate64", "d64.zip", "frames"], cwd=tmp_path, check=True)
+    assert "method 9 (Deflate64) is not supported" in refused(run, (tmp_path / "d64.zip").read_bytes())
 
 
 @pytest.mark.parametrize("name, reason", [

@@ -30,6 +30,19 @@ def unzip_t(path) -> str:
     return done.stdout
 
 
+def seven_zip_t(path) -> str:
+    """7-Zip's own test of an archive (Debian's 7zip package: 7zz)."""
+    done = subprocess.run(["7zz", "t", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0 and "Everything is Ok" in done.stdout, done.stdout + done.stderr
+    return done.stdout
+
+
+def seven_zip_names(path) -> list[str]:
+    done = subprocess.run(["7zz", "l", "-slt", "-sccUTF-8", str(path)], capture_output=True, text=True, check=True)
+    return [line[len("Path = "):] for line in done.stdout.splitlines()[1:]
+            if line.startswith("Path = ") and not line.endswith(str(path))]
+
+
 @pytest.mark.parametrize("force_zip64", [False, True])
 def test_python_zipfile_and_unzip_read_what_is_written(tmp_path, force_zip64):
     entries, frames = media_entries()
@@ -50,6 +63,8 @@ def test_python_zipfile_and_unzip_read_what_is_written(tmp_path, force_zip64):
     out = unzip_t(path)
     assert "No errors detected" in out and out.count("OK") == 4
     assert (b"PK\x06\x06" in data) is force_zip64 and (b"PK\x06\x07" in data) is force_zip64
+    assert "Files: 4" in seven_zip_t(path)
+    assert seven_zip_names(path) == ["manifest.json"] + [f"images/frame {i} é.png" for i in range(3)]
 
 
 def test_zip64_is_used_for_more_than_65535_entries(tmp_path):
@@ -61,6 +76,7 @@ def test_zip64_is_used_for_more_than_65535_entries(tmp_path):
         assert len(names) == 65_536 and z.read("f/65535.txt") == b"65535"
     (tmp_path / "many.zip").write_bytes(data)
     assert "No errors detected" in unzip_t(tmp_path / "many.zip")
+    assert "Files: 65536" in seven_zip_t(tmp_path / "many.zip")
 
 
 def test_an_empty_archive_is_a_valid_zip():
