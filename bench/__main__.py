@@ -12,6 +12,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -38,7 +39,46 @@ def ready_ms(page, mark: str) -> float:
     raise RuntimeError(f"{mark} never happened")
 
 
-def cold_start(browser, server: Server, rounds: int) -> dict:
+class Profiles:
+    """Browser contexts of one kind. "disk" is a profile with a user-data directory, as a user's
+    Chromium has; "memory" is Playwright's default context, which is incognito-like: Chromium keeps
+    its IndexedDB in memory and copies a stored Blob's bytes whenever it is read back."""
+
+    def __init__(self, playwright, kind: str, extra_args=()):
+        self.playwright, self.kind = playwright, kind
+        self.args = CHROMIUM_ARGS + list(extra_args)
+        self.exe = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+        self.browser = None
+        self.dirs: list[tempfile.TemporaryDirectory] = []
+
+    def new_context(self):
+        if self.kind == "memory":
+            if self.browser is None:
+                self.browser = self.playwright.chromium.launch(executable_path=self.exe, args=self.args)
+            return self.browser.new_context()
+        self.dirs.append(tempfile.TemporaryDirectory(prefix="bench-profile-"))
+        return self.playwright.chromium.launch_persistent_context(self.dirs[-1].name, executable_path=self.exe,
+                                                                  args=self.args)
+
+    def version(self) -> str:
+        context = self.new_context()
+        page = context.pages[0] if context.pages else context.new_page()
+        version = page.evaluate("navigator.userAgent.match(/Chrome\\/[\\d.]+/)[0]")
+        context.close()
+        return version
+
+    def close(self) -> None:
+        if self.browser:
+            self.browser.close()
+        for d in self.dirs:
+            d.cleanup()
+
+
+PROFILE_TITLES = {"disk": "Profile on disk (as a user's browser; targets judged here)",
+                  "memory": "In-memory profile (incognito; Playwright's default context)"}
+
+
+def cold_start(profiles: Profiles, server: Server, rounds: int) -> dict:
     def serve_peer(context):
         context.route(server.url + "bench/peer.html", lambda r: r.fulfill(body=PEER_HTML, content_type="text/html"))
         context.route(server.url + "bench/peer.mjs", lambda r: r.fulfill(body=PEER_MJS, content_type="text/javascript"))
@@ -46,7 +86,7 @@ def cold_start(browser, server: Server, rounds: int) -> dict:
     samples = {"vault_cold": [], "peer_cold": [], "vault_warm": [], "peer_warm": []}
     for _ in range(rounds):
         for name, url, mark in (("peer", "bench/peer.html", "pyodide:ready"), ("vault", "", "assetVault:ready")):
-            context = browser.new_context()
+            context = profiles.new_context()
             serve_peer(context)
             page = context.new_page()
             page.goto(server.url + url)
@@ -60,8 +100,8 @@ def cold_start(browser, server: Server, rounds: int) -> dict:
             "cold_ratio": med["vault_cold"] / med["peer_cold"], "warm_ratio": med["vault_warm"] / med["peer_warm"]}
 
 
-def ingest(browser, server: Server, rounds: int, blob_count: int, blob_mib: int, url_count: int, url_mb: int) -> dict:
-    context = browser.new_context()
+def ingest(profiles: Profiles, server: Server, rounds: int, blob_count: int, blob_mib: int, url_count: int, url_mb: int) -> dict:
+    context = profiles.new_context()
     page = context.new_page()
     page.goto(server.url)
     page.evaluate("window.assetVaultReady.then(() => true)")
@@ -94,11 +134,11 @@ def ingest(browser, server: Server, rounds: int, blob_count: int, blob_mib: int,
 JSZIP = (HERE.parent / "node_modules" / "jszip" / "dist" / "jszip.min.js").read_bytes()
 
 
-def archives(browser, server: Server, rounds: int, entries: int, mib_total: int) -> dict:
+def archives(profiles: Profiles, server: Server, rounds: int, entries: int, mib_total: int) -> dict:
     """Export of a project vs JSZip STORE over the same Blobs; import of that archive vs JSZip.
     The peer runs in a page of its own, so its garbage (it copies every byte) does not land on
     the vault's heap, and vice versa."""
-    context = browser.new_context()
+    context = profiles.new_context()
     context.route(server.url + "bench/jszip.min.js", lambda r: r.fulfill(body=JSZIP, content_type="text/javascript"))
     vault, peer = context.new_page(), context.new_page()
     for page in (vault, peer):
@@ -175,34 +215,42 @@ def main(argv=None) -> int:
     parser.add_argument("--dataurl-mb", type=int, default=5)
     parser.add_argument("--archive-entries", type=int, default=64)
     parser.add_argument("--archive-mib", type=int, default=256)
+    parser.add_argument("--profiles", default="disk,memory",
+                        help="comma-separated: disk (a user's profile; the targets are judged here), memory (incognito)")
     parser.add_argument("--only", choices=["ingest", "start", "archive"], help="run one group")
     args = parser.parse_args(argv)
     server = Server()
+    results = {}
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-                                        args=CHROMIUM_ARGS + ["--enable-precise-memory-info"])
-            results = {"browser": browser.version}
-            if args.only in (None, "ingest"):
-                results["ingest"] = ingest(browser, server, args.rounds, args.blobs, args.blob_mib,
-                                           args.dataurls, args.dataurl_mb)
-            if args.only in (None, "archive"):
-                results["archive"] = archives(browser, server, args.rounds, args.archive_entries, args.archive_mib)
-            if args.only in (None, "start"):
-                results["start"] = cold_start(browser, server, max(args.rounds, 5))
-            browser.close()
+            for kind in args.profiles.split(","):
+                profiles = Profiles(p, kind, ["--enable-precise-memory-info"])
+                try:
+                    got = results[kind] = {"browser": profiles.version()}
+                    if args.only in (None, "ingest"):
+                        got["ingest"] = ingest(profiles, server, args.rounds, args.blobs, args.blob_mib,
+                                               args.dataurls, args.dataurl_mb)
+                    if args.only in (None, "archive"):
+                        got["archive"] = archives(profiles, server, args.rounds, args.archive_entries,
+                                                  args.archive_mib)
+                    if args.only in (None, "start"):
+                        got["start"] = cold_start(profiles, server, max(args.rounds, 5))
+                finally:
+                    profiles.close()
     finally:
         server.stop()
-    print(f"Chromium {results['browser']}; medians of {args.rounds} rounds (start-up: {max(args.rounds, 5)})")
-    if "ingest" in results:
-        report_ingest(results["ingest"], args)
-    if "archive" in results:
-        report_archive(results["archive"], args)
-    if "start" in results:
-        m, start = results["start"]["median_ms"], results["start"]
-        print(f"Start-up to ready: vault cold {m['vault_cold']:.0f} ms vs bare loadPyodide {m['peer_cold']:.0f} ms "
-              f"= {start['cold_ratio']:.2f}x [target <= 1.25x]; warm {m['vault_warm']:.0f} vs {m['peer_warm']:.0f} ms "
-              f"= {start['warm_ratio']:.2f}x")
+    for kind, got in results.items():
+        print(f"\n== {PROFILE_TITLES[kind]}")
+        print(f"{got['browser']}; medians of {args.rounds} rounds (start-up: {max(args.rounds, 5)})")
+        if "ingest" in got:
+            report_ingest(got["ingest"], args)
+        if "archive" in got:
+            report_archive(got["archive"], args)
+        if "start" in got:
+            m, start = got["start"]["median_ms"], got["start"]
+            print(f"Start-up to ready: vault cold {m['vault_cold']:.0f} ms vs bare loadPyodide {m['peer_cold']:.0f} ms "
+                  f"= {start['cold_ratio']:.2f}x [target <= 1.25x]; warm {m['vault_warm']:.0f} vs "
+                  f"{m['peer_warm']:.0f} ms = {start['warm_ratio']:.2f}x")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=1))
