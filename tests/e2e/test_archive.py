@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.server import ROOT
-from tests.e2e.vault_page import sha256
+from tests.e2e.vault_page import VaultPage, sha256
 from tests.media import data_url, image_bytes, wav_bytes
 
 EXPORT = """async (pid) => {
@@ -170,3 +170,41 @@ def test_a_refused_import_is_explained_in_the_page(vault, tmp_path):
     vault.page.set_input_files("#import-input", str(path))
     expect(vault.notice("error")).to_contain_text("'../x.png': the name contains a '..'")
     assert vault.call("listProjects") == []
+
+
+EXPORT_THEN_IMPORT = """async (pid) => {
+  const zip = await window.assetVault.exportProject(pid);
+  return await window.assetVault.importArchive(zip);
+}"""
+
+
+def test_in_a_profile_on_disk_an_export_imports_at_once_and_survives_a_restart(browser_type,
+                                                                               browser_type_launch_args,
+                                                                               server, tmp_path):
+    """Playwright's usual context keeps IndexedDB in memory; a user's browser keeps it on disk,
+    where stored Blobs come back as file references. Save, export and import with no pause between,
+    then close the browser and open the same profile again."""
+    waves = [wav_bytes(0.05 + i / 200) for i in range(16)]
+
+    def open_profile():
+        context = browser_type.launch_persistent_context(tmp_path / "profile", **browser_type_launch_args)
+        page = context.pages[0] if context.pages else context.new_page()
+        errors = []
+        page.on("pageerror", lambda err: errors.append(str(err)))
+        return context, VaultPage(page, server.url).open(), errors
+
+    context, vault, errors = open_profile()
+    pid = vault.call("createProject", {"title": "On disk"})
+    refs = vault.save_blobs([(pid, w, "audio/wav") for w in waves])
+    result = vault.page.evaluate(EXPORT_THEN_IMPORT, pid)
+    assert result["assets"] == 16 and result["projectId"] != pid and result["skipped"] == []
+    assert errors == []
+    context.close()
+
+    context, vault, errors = open_profile()
+    digests = {m["name"]: vault.blob_sha256(m["ref"]) for m in vault.call("listAssets", result["projectId"])}
+    originals = {m["name"]: vault.blob_sha256(m["ref"]) for m in vault.call("listAssets", pid)}
+    assert sorted(originals.values()) == sorted(sha256(w) for w in waves)
+    assert digests == originals and len(refs) == 16
+    assert errors == []
+    context.close()
