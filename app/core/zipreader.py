@@ -329,12 +329,13 @@ async def stream_member(source: Source, m: Member, on_chunk: Callable[[bytes], N
             ask()
             if inflater is None:
                 take(chunk)
-            while inflater is not None and chunk:  # pieces of at most chunk_bytes, however well it compressed
-                try:
-                    take(inflater.decompress(chunk, chunk_bytes))
-                except zlib.error as err:
-                    raise _refuse(where, f"its compressed data is corrupt ({err})") from None
-                chunk = inflater.unconsumed_tail
+            else:
+                while chunk:  # output in pieces of at most chunk_bytes, however well it compressed
+                    try:
+                        take(inflater.decompress(chunk, chunk_bytes))
+                    except zlib.error as err:
+                        raise _refuse(where, f"its compressed data is corrupt ({err})") from None
+                    chunk = inflater.unconsumed_tail
             del chunk  # not held in the wasm heap while the next read is awaited
     finally:
         for _, pending in reads:  # refused midway: reads not awaited are dropped, not leaked
