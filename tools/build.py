@@ -6,15 +6,25 @@ Idempotent; run by `make setup`. Copies the runtime files the page may load (Pyo
 every PyScript chunk, which it imports lazily; no source maps), then lists every file the app
 needs offline and hashes them into one version, so the service worker precaches one consistent
 version and the browser notices when a new one is deployed.
+
+The list is derived from what the page loads, not written by hand (a hand-kept list once missed
+static/vault-ready.js, and offline starts lost window.assetVaultReady): every same-origin URL in
+index.html's src/href attributes and in the files those name (the web manifest's icons),
+pyscript.toml's interpreter and [files], and the whole vendored runtime. An e2e test checks the
+list against every request a real first visit makes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import sys
+import tomllib
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "node_modules"
@@ -28,10 +38,8 @@ PYODIDE_FILES = [
     "pyodide-lock.json",
 ]
 
-# What the shell needs offline besides the vendored runtime; the service worker itself is not
-# precached (the browser manages it).
-SHELL = ["./", "index.html", "pyscript.toml", "static/app.css", "static/manifest.webmanifest",
-         "static/icon.svg"]
+# The service worker is not precached: the browser fetches and manages it itself.
+NOT_PRECACHED = {"static/sw.js"}
 
 
 def copy_if_changed(src: Path, dst: Path) -> None:
@@ -55,17 +63,61 @@ def vendor() -> list[Path]:
     return copied
 
 
-def app_files() -> list[Path]:
-    return sorted(p for p in (ROOT / "app").rglob("*.py") if "__pycache__" not in p.parts)
+class _Links(HTMLParser):
+    """The src and href attributes of a page's elements."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.urls += [value for name, value in attrs if name in ("src", "href") and value]
 
 
-def precache_manifest(files: list[Path]) -> dict:
+def _local(url: str, base: str) -> str | None:
+    """A same-origin URL relative to ``base`` (a repo-relative folder) as a repo path, else None."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith(("#", "/")):
+        return None
+    path = (Path(base) / parts.path).as_posix() if base else parts.path
+    clean = []
+    for piece in path.split("/"):
+        if piece == "..":
+            clean.pop()
+        elif piece not in ("", "."):
+            clean.append(piece)
+    return "/".join(clean) or None
+
+
+def shell_files(root: Path = ROOT) -> list[str]:
+    """Repo paths of what index.html and pyscript.toml load, and what those files name in turn."""
+    found: list[str] = ["index.html", "pyscript.toml"]
+    page = _Links()
+    page.feed((root / "index.html").read_text())
+    page.urls += re.findall(r'config="([^"]+)"', (root / "index.html").read_text())
+    found += [p for p in (_local(u, "") for u in page.urls) if p]
+    config = tomllib.loads((root / "pyscript.toml").read_text())
+    found += [p for p in (_local(config.get("interpreter", ""), ""),) if p]
+    found += [p for p in (_local(src, "") for src in config.get("files", {})) if p]
+    for modules in config.get("js_modules", {}).values():
+        found += [p for p in (_local(src, "") for src in modules) if p]
+    for rel in list(found):
+        if rel.endswith(".webmanifest"):
+            icons = json.loads((root / rel).read_text()).get("icons", [])
+            found += [p for p in (_local(i["src"], str(Path(rel).parent)) for i in icons) if p]
+    missing = [rel for rel in found if not (root / rel).is_file()]
+    if missing:
+        raise SystemExit(f"The page loads files that do not exist: {', '.join(missing)}")
+    return sorted(set(found) - NOT_PRECACHED)
+
+
+def precache_manifest(runtime: list[Path], root: Path = ROOT) -> dict:
     digest = hashlib.sha256()
-    entries = []
-    for rel in SHELL:
-        path = ROOT / "index.html" if rel == "./" else ROOT / rel
-        entries.append((rel, path))
-    entries += [(p.relative_to(ROOT).as_posix(), p) for p in files]
+    # "./" is the page itself as a navigation asks for it; it is index.html.
+    entries = [("./", root / "index.html")]
+    entries += [(rel, root / rel) for rel in shell_files(root)]
+    entries += [(p.relative_to(root).as_posix(), p) for p in runtime
+                if p.relative_to(root).as_posix() not in {rel for rel, _ in entries}]
     for rel, path in entries:
         digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return {"version": digest.hexdigest()[:16], "files": [rel for rel, _ in entries]}
@@ -76,7 +128,7 @@ def main() -> int:
         print("node_modules/ is missing: run `npm ci` first.", file=sys.stderr)
         return 1
     runtime = vendor()
-    manifest = precache_manifest(app_files() + runtime)
+    manifest = precache_manifest(runtime)
     out = VENDOR / "precache-manifest.js"
     text = "// Generated by tools/build.py: the files one app version needs offline.\n"
     text += f"self.PRECACHE = {json.dumps(manifest, indent=1)};\n"

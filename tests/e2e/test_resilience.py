@@ -1,10 +1,9 @@
-"""Full storage, legacy localStorage rescue, and starting offline with the server stopped."""
+"""Full storage and legacy localStorage rescue."""
 
 import json
 
 from playwright.sync_api import expect
 
-from tests.e2e.server import Server
 from tests.e2e.vault_page import VaultPage, sha256
 from tests.media import data_url, image_bytes
 
@@ -66,24 +65,3 @@ def test_legacy_generated_frames_are_rescued_in_place(vault):
     assert vault.page.evaluate("() => localStorage.getItem('userName')") == "ada"
     assert vault.call("scanLegacy") == []
     assert vault.local_storage_bytes() < 16 * 1024
-
-
-def test_starts_offline_with_the_server_stopped_and_shows_stored_media(page):
-    own = Server()  # this test stops its server
-    try:
-        vault = VaultPage(page, own.url).open()
-        pid = vault.call("createProject", {"title": "Offline"})
-        png = image_bytes("PNG", (300, 200), seed=8)
-        ref = vault.call("saveDataUrl", pid, data_url(png, "image/png"))
-        # Wait until the service worker has precached this version and controls the page.
-        page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-        page.reload()
-        vault.wait_ready()
-        assert page.evaluate("() => !!navigator.serviceWorker.controller")
-    finally:
-        own.stop()
-    vault.open(f"#/project/{pid}")
-    card = page.locator(f".asset-card[data-ref='{ref}'] img")
-    expect(card).to_have_js_property("complete", True)
-    assert card.evaluate("img => img.naturalWidth") > 0
-    assert vault.blob_sha256(ref) == sha256(png)

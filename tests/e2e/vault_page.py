@@ -21,7 +21,22 @@ class VaultPage:
         return self
 
     def wait_ready(self) -> None:
-        expect(self.page.locator("body")).to_have_attribute("data-state", "ready", timeout=READY_TIMEOUT_MS)
+        """Waits on the public contract, window.assetVaultReady, as a host app does: a page that
+        drew but lost the promise (or rejected it) fails here."""
+        outcome = self.ready_outcome()
+        assert outcome == "ready", f"window.assetVaultReady did not resolve to the bridge: {outcome}"
+        expect(self.page.locator("body")).to_have_attribute("data-state", "ready")
+
+    def ready_outcome(self) -> str:
+        """'ready', or what went wrong: no promise, a rejection (its name and message), a time-out."""
+        return self.page.evaluate(
+            """(ms) => {
+                 if (!(window.assetVaultReady instanceof Promise)) return "window.assetVaultReady is missing";
+                 const late = new Promise((resolve) => setTimeout(() => resolve("timed out"), ms));
+                 return Promise.race([late, window.assetVaultReady.then(
+                   (api) => api === window.assetVault && typeof api.saveBlob === "function" ? "ready" : "resolved to something else",
+                   (e) => `rejected: ${e.name}: ${e.message}`)]);
+               }""", READY_TIMEOUT_MS)
 
     def reload(self) -> None:
         self.page.reload()
