@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import traceback
 
 import js
 import pyodide_js
@@ -11,7 +12,8 @@ from pyodide.ffi import create_proxy
 from app.browser.blobs import BrowserBlobs
 from app.browser.poller import Poller
 from app.browser.provider import FetchProvider
-from app.browser.bridge import Bridge, js_error
+from app.browser.bridge import Bridge
+from app.browser.changes import ChangeRelay
 from app.browser.idb_store import IdbStore
 from app.browser.local_kv import LocalStorageKV
 from app.browser.thumbnails import BrowserThumbnails
@@ -23,23 +25,20 @@ from app.core.tracker import Tracker
 from app.core.vault import MonotonicClock, Vault
 
 
-def _fail(message: str) -> None:
-    js.document.body.dataset.state = "error"
-    box = js.document.getElementById("app")
-    box.replaceChildren()
-    note = js.document.createElement("p")
-    note.className = "notice error"
-    note.textContent = message
-    box.appendChild(note)
-    js.window.__assetVaultSettle.reject(js_error("StorageUnavailableError", message))
+async def boot() -> None:
+    """Start the vault; a failure rejects window.assetVaultReady and is said in the page, in words
+    (static/vault-ready.js draws it), never as a traceback."""
+    try:
+        await start()
+    except VaultError as err:
+        js.window.__assetVaultFail(err.name, str(err), None)
+    except BaseException as err:
+        js.window.__assetVaultFail("Error", f"The vault could not start: {err}. Reload the page; if it keeps "
+                                   "failing, copy the details into a bug report.", traceback.format_exc())
 
 
 async def start() -> None:
-    try:
-        store = await IdbStore.open()
-    except VaultError as err:
-        _fail(str(err))
-        return
+    store = await IdbStore.open()
     try:
         kv = LocalStorageKV()
     except StorageUnavailableError:
@@ -53,11 +52,12 @@ async def start() -> None:
                       on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
     poller = Poller(tracker, on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
     shell.tracker, shell.poller, shell.settings = tracker, poller, settings
-    bridge = Bridge(vault, refs, kv, changed=shell.changed, tracker=tracker, poller=poller, settings=settings)
+    bridge = Bridge(vault, refs, kv, tracker=tracker, poller=poller, settings=settings)
     shell.bridge = bridge
-    vault.on_thumbnail = lambda meta: shell.changed(meta["projectId"])
+    vault.subscribe(ChangeRelay(on_change=shell.changed).local)
     store.on_version_change = lambda: shell.notify(
         "The vault was updated in another tab. Reload this page to keep working.", "error")
+    store.on_storage_lost = lambda: shell.storage_lost()
     api = bridge.build()
     js.window.assetVault = api
     shell.start()

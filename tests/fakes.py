@@ -118,6 +118,13 @@ class FakeStore:
             self.blobs[meta["ref"]] = blob
         if project is not None:
             self.projects[project["id"]] = copy.deepcopy(project)
+        self._recount()
+
+    def _recount(self):
+        """Project counters as the IndexedDB store keeps them in each write's transaction."""
+        for project in self.projects.values():
+            mine = [m for m in self.metas.values() if m["projectId"] == project["id"]]
+            project["assetCount"], project["bytes"] = len(mine), sum(m["size"] for m in mine)
 
     async def add_to_project(self, project_id, entries, updated_at):
         await asyncio.sleep(0)
@@ -141,20 +148,25 @@ class FakeStore:
         await self.add_assets(entries, project)
         return True
 
-    async def set_crc(self, ref, crc):
+    async def set_crcs(self, crcs):
         await asyncio.sleep(0)
-        if ref not in self.metas:
-            return False
-        self.metas[ref]["crc32"] = crc
-        return True
+        done = {ref for ref in crcs if ref in self.metas}
+        for ref in done:
+            self.metas[ref]["crc32"] = crcs[ref]
+        return done
 
-    async def attach_thumbnail(self, parent_ref, meta, blob):
-        if parent_ref not in self.metas or self.metas[parent_ref].get("thumbnailRef"):
-            return False
-        self.metas[meta["ref"]] = copy.deepcopy(meta)
-        self.blobs[meta["ref"]] = blob
-        self.metas[parent_ref]["thumbnailRef"] = meta["ref"]
-        return True
+    async def attach_thumbnails(self, items):
+        await asyncio.sleep(0)
+        attached = []
+        for parent_ref, meta, blob in items:
+            ok = parent_ref in self.metas and not self.metas[parent_ref].get("thumbnailRef")
+            if ok:
+                self.metas[meta["ref"]] = copy.deepcopy(meta)
+                self.blobs[meta["ref"]] = blob
+                self.metas[parent_ref]["thumbnailRef"] = meta["ref"]
+            attached.append(ok)
+        self._recount()
+        return attached
 
     async def delete_asset(self, ref):
         meta = self.metas.get(ref)
@@ -168,6 +180,7 @@ class FakeStore:
         for r in doomed:
             size += self.metas.pop(r)["size"]
             self.blobs.pop(r, None)
+        self._recount()
         return len(doomed), size
 
     async def delete_project(self, project_id):

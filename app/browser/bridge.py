@@ -46,17 +46,15 @@ def as_promise(coro):
 
 
 class Bridge:
-    """Builds the JS object; ``changed(project_id)`` lets the page refresh after API writes."""
+    """Builds the JS object. Writes need no page refresh here: the vault announces each commit."""
 
-    def __init__(self, vault, app_storage, kv, changed=lambda project_id=None: None,
-                 tracker=None, poller=None, settings=None):
+    def __init__(self, vault, app_storage, kv, tracker=None, poller=None, settings=None):
         self.vault = vault
         self.tracker = tracker
         self.poller = poller
         self.settings = settings
         self.refs = app_storage
         self.kv = kv
-        self.changed = changed
         self._proxies = []
 
     def build(self):
@@ -65,14 +63,14 @@ class Bridge:
             "version": self.version,
             "createProject": self.create_project,
             "listProjects": self.vault.list_projects,
-            "deleteProject": self.delete_project,
-            "saveDataUrl": self.save("save_data_url"),
-            "saveBlob": self.save("save_blob"),
-            "saveFromUrl": self.save("save_from_url"),
+            "deleteProject": self.vault.delete_project,
+            "saveDataUrl": self.vault.save_data_url,
+            "saveBlob": self.vault.save_blob,
+            "saveFromUrl": self.vault.save_from_url,
             "getBlob": self.vault.get_blob,
             "getMeta": self.vault.get_meta,
             "listAssets": self.vault.list_assets,
-            "deleteAsset": self.delete_asset,
+            "deleteAsset": self.vault.delete_asset,
             "usage": self.usage,
             "requestPersist": self.request_persist,
             "exportProject": self.export_project,
@@ -94,32 +92,11 @@ class Bridge:
             return as_promise(fn(*[to_py_record(a) for a in args]))
         return call
 
-    def save(self, method: str):
-        async def call(project_id=None, source=None, options=None):
-            ref = await getattr(self.vault, method)(project_id, source, options)
-            self.changed(project_id)
-            return ref
-        return call
-
     async def version(self):
         return __version__
 
     async def create_project(self, options=None):
-        project_id = await self.vault.create_project(options if options is not None else {})
-        self.changed(project_id)
-        return project_id
-
-    async def delete_project(self, project_id=None):
-        result = await self.vault.delete_project(project_id)
-        self.changed(None)
-        return result
-
-    async def delete_asset(self, ref=None):
-        meta = await self.vault.get_meta(ref)
-        deleted = await self.vault.delete_asset(ref)
-        if meta:
-            self.changed(meta["projectId"])
-        return deleted
+        return await self.vault.create_project(options if options is not None else {})
 
     async def export_project(self, project_id=None):
         _name, blob, _missing = await transfer.export_project(self.vault, project_id, int(js.Date.now()))
@@ -132,9 +109,7 @@ class Bridge:
         """importArchive, with progress for the page: ``progress(bytes_checked, bytes_total)``."""
         if not is_blob(blob):
             raise InvalidInputError("importArchive takes a Blob or File holding a .zip archive.")
-        result = await transfer.import_archive(self.vault, blob, str(getattr(blob, "name", "") or ""), progress)
-        self.changed(result["projectId"])
-        return result
+        return await transfer.import_archive(self.vault, blob, str(getattr(blob, "name", "") or ""), progress)
 
     async def configure(self, options=None):
         return self.settings.configure(options)
@@ -171,6 +146,4 @@ class Bridge:
         if self.kv is None:
             raise StorageUnavailableError("localStorage is not available here, so there is nothing to rescue.")
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")
-        result = await legacy.rescue(self.kv, self.vault, keys, now_iso=stamp)
-        self.changed(result["projectId"])
-        return result
+        return await legacy.rescue(self.kv, self.vault, keys, now_iso=stamp)

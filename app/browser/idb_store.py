@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import JsException, create_proxy
 
 from app.core.errors import QuotaExceededError, StorageUnavailableError
 from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
 
-from .jsconv import DomError, settle, to_js_record, to_py_record
+from .jsconv import DomError, js_error_name, settle, to_js_record, to_py_record
 
 _STRICT = js.JSON.parse('{"durability": "strict"}')
 
@@ -34,51 +34,102 @@ async def _quota_message() -> str:
         return "Browser storage is full. Delete projects you no longer need and try again."
 
 
+_BLOCKED = ("The vault keeps your media in this browser's own storage, and the browser does not allow "
+            "that here. Private windows and settings that block site data do this: open the vault in a "
+            "normal window, or allow this site to store data, then reload.")
+
+
+async def _open_db(name: str):
+    try:
+        request = js.indexedDB.open(name, DB_VERSION)
+    except Exception as err:
+        raise StorageUnavailableError(f"{_BLOCKED} (IndexedDB: {err})") from None
+
+    kept: list = []  # callbacks the upgrade transaction may still call
+
+    def upgrade(event):
+        db, tx = request.result, request.transaction
+        for version, steps in MIGRATIONS:
+            if event.oldVersion < version:
+                for step in steps:
+                    kept.extend(_apply(db, tx, step))
+
+    upgrade_proxy = create_proxy(upgrade)
+    request.onupgradeneeded = upgrade_proxy
+    try:
+        return await settle(request)
+    except DomError as err:
+        raise StorageUnavailableError(f"{_BLOCKED} ({err.name}: {err.message})") from None
+    finally:
+        request.onupgradeneeded = None
+        for proxy in [upgrade_proxy, *kept]:
+            proxy.destroy()
+
+
 class IdbStore:
-    def __init__(self, db_js):
+    def __init__(self, db_js, name: str = DB_NAME):
         self.db = db_js
-        self.on_version_change = None
+        self.name = name
+        self.on_version_change = None  # a newer tab upgrades the schema: this tab must reload
+        self.on_storage_lost = None  # the browser deleted the database under us; reopened empty
         self._adds: list = []
+        self._upgraded_elsewhere = False
+        self._reopening: asyncio.Future | None = None
+        self._proxies: list = []
 
     @classmethod
     async def open(cls, name: str = DB_NAME) -> "IdbStore":
-        try:
-            request = js.indexedDB.open(name, DB_VERSION)
-        except Exception as err:
-            raise StorageUnavailableError(f"IndexedDB cannot be opened here ({err}).") from None
-
-        def upgrade(event):
-            db, tx = request.result, request.transaction
-            for version, steps in MIGRATIONS:
-                if event.oldVersion < version:
-                    for step in steps:
-                        _apply(db, tx, step)
-
-        upgrade_proxy = create_proxy(upgrade)
-        request.onupgradeneeded = upgrade_proxy
-        try:
-            db = await settle(request)
-        except DomError as err:
-            raise StorageUnavailableError(
-                f"The vault's database could not be opened ({err.name}: {err.message}). "
-                "Private windows and some browser settings block storage.") from None
-        finally:
-            request.onupgradeneeded = None
-            upgrade_proxy.destroy()
-        store = cls(db)
-
-        def version_change(_event):
-            db.close()  # let the newer tab upgrade; this tab must reload
-            if store.on_version_change:
-                store.on_version_change()
-
-        store._version_proxy = create_proxy(version_change)
-        db.onversionchange = store._version_proxy
+        store = cls(await _open_db(name), name)
+        store._watch()
         return store
 
-    # -- transactions ---------------------------------------------------------------------
+    # -- the connection: upgrades elsewhere, storage cleared underneath --------------------
 
-    def _tx(self, stores: list[str], mode: str = "readonly"):
+    def _watch(self) -> None:
+        for proxy in self._proxies:
+            proxy.destroy()
+
+        def version_change(_event):
+            self._upgraded_elsewhere = True
+            self.db.close()  # let the newer tab upgrade
+            if self.on_version_change:
+                self.on_version_change()
+
+        def closed(_event):
+            # Fired only when the browser closes the connection itself: site data cleared,
+            # storage evicted, or the database deleted from devtools.
+            self._start_reopen()
+
+        self._proxies = [create_proxy(version_change), create_proxy(closed)]
+        self.db.onversionchange = self._proxies[0]
+        self.db.onclose = self._proxies[1]
+
+    def _start_reopen(self) -> asyncio.Future:
+        if self._reopening is None or self._reopening.done():
+            self._reopening = asyncio.ensure_future(self._reopen())
+        return self._reopening
+
+    async def _reopen(self) -> None:
+        self.db = await _open_db(self.name)
+        self._watch()
+        if self.on_storage_lost:
+            self.on_storage_lost()
+
+    async def _tx(self, stores: list[str], mode: str = "readonly"):
+        if self._reopening is not None and not self._reopening.done():
+            await self._reopening
+        try:
+            return self._transaction(stores, mode)
+        except JsException as err:
+            if js_error_name(err) != "InvalidStateError":
+                raise StorageUnavailableError(f"The browser refused to use the vault's storage ({err}).") from None
+        if self._upgraded_elsewhere:
+            raise StorageUnavailableError("The vault was updated in another tab. Reload this page to keep working.")
+        # Closed before its close event arrived: reopen now and go on.
+        await self._start_reopen()
+        return self._transaction(stores, mode)
+
+    def _transaction(self, stores: list[str], mode: str):
         if mode == "readwrite":
             return self.db.transaction(js.Array.of(*stores), mode, _STRICT)
         return self.db.transaction(js.Array.of(*stores), mode)
@@ -91,16 +142,22 @@ class IdbStore:
                 raise QuotaExceededError(await _quota_message()) from None
             if err.name == "ConstraintError":
                 raise _Conflict() from None
+            if err.name == "AbortError" and self._reopening is not None:
+                raise StorageUnavailableError("The browser removed the vault's stored data while this was being "
+                                              "written, so it was not stored. Try again.") from None
             raise StorageUnavailableError(f"The browser refused to store this ({err.name}: {err.message}).") from None
 
     async def _read(self, store: str, call) -> object:
-        tx = self._tx([store])
-        return await settle(call(tx.objectStore(store)))
+        tx = await self._tx([store])
+        try:
+            return await settle(call(tx.objectStore(store)))
+        except DomError as err:
+            raise StorageUnavailableError(f"The browser could not read the vault's storage ({err}).") from None
 
     # -- projects -------------------------------------------------------------------------
 
     async def put_project(self, record: dict) -> None:
-        tx = self._tx(["projects"], "readwrite")
+        tx = await self._tx(["projects"], "readwrite")
         tx.objectStore("projects").put(to_js_record(record))
         await self._commit(tx)
 
@@ -131,7 +188,7 @@ class IdbStore:
         return to_py_record(await self._read("blobs", lambda s: s.get(ref)))
 
     async def get_blobs(self, refs: list[str]) -> dict:
-        tx = self._tx(["blobs"])
+        tx = await self._tx(["blobs"])
         store = tx.objectStore("blobs")
         requests = [(ref, store.get(ref)) for ref in refs]  # all issued before the first await
         await settle(tx, ok="oncomplete", fail="onerror", also_fail="onabort", value=lambda: None)
@@ -139,14 +196,22 @@ class IdbStore:
         return {ref: blob for ref, blob in found.items() if blob is not None}
 
     async def add_assets(self, entries, project) -> None:
-        tx = self._tx(["assets", "blobs", "projects"], "readwrite")
-        assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")
+        tx = await self._tx(["assets", "blobs", "projects"], "readwrite")
+        assets, blobs, projects = (tx.objectStore(n) for n in ("assets", "blobs", "projects"))
         for meta, blob in entries:
             assets.put(to_js_record(meta))
             blobs.put(blob, meta["ref"])
+        deltas = _totals([meta for meta, _ in entries])
+        handlers: list = []
         if project is not None:
-            tx.objectStore("projects").put(to_js_record(project))
-        await self._commit(tx)
+            count, size = deltas.pop(project["id"], (0, 0))
+            projects.put(to_js_record(dict(project, assetCount=project.get("assetCount", 0) + count,
+                                           bytes=project.get("bytes", 0) + size)))
+        _bump(projects, deltas, handlers=handlers)
+        try:
+            await self._commit(tx)
+        finally:
+            _destroy(handlers)
 
     def add_to_project(self, project_id: str, entries, updated_at: int):
         """Entries are (ref, metadata or a future of it, Blob). Saves that arrive in the same turn of the event loop share one transaction. Chromium
@@ -180,7 +245,7 @@ class IdbStore:
         """One transaction: the Blobs' writes start at once, beside the reads of their projects;
         metadata follows when both are in and every sniff is done. Blobs of entries whose project
         is gone or whose bytes are not media are deleted again before the commit."""
-        tx = self._tx(["assets", "blobs", "projects"], "readwrite")
+        tx = await self._tx(["assets", "blobs", "projects"], "readwrite")
         projects, assets, blobs = (tx.objectStore(n) for n in ("projects", "assets", "blobs"))
         wanted = {}
         for project_id, _, updated_at, _ in batch:
@@ -204,15 +269,21 @@ class IdbStore:
             if not all(_ready(meta) for _, (_, meta, _) in entries):
                 projects.count().onsuccess = on_wait  # keeps the transaction open for the sniffs
                 return
-            for project_id, project in existing.items():
-                project.updatedAt = wanted[project_id]
-                projects.put(project)
+            stored = []
             for project_id, (ref, meta, _) in entries:
                 record = _value(meta)
                 if record is None or project_id not in existing:
                     blobs.delete(ref)
                 else:
                     assets.put(to_js_record(record))
+                    stored.append(record)
+            deltas = _totals(stored)
+            for project_id, project in existing.items():
+                count, size = deltas.get(project_id, (0, 0))
+                project.updatedAt = wanted[project_id]
+                project.assetCount = int(project.assetCount or 0) + count
+                project.bytes = int(project.bytes or 0) + size
+                projects.put(project)
 
         with _handler(got_project) as on_project, _handler(arrived) as on_blob, _handler(finish) as on_wait:
             for project_id in wanted:
@@ -224,8 +295,9 @@ class IdbStore:
 
     async def import_project(self, project: dict, entries) -> bool:
         # add(), not put(): an ID that exists already aborts the whole transaction.
-        tx = self._tx(["projects", "assets", "blobs"], "readwrite")
-        tx.objectStore("projects").add(to_js_record(project))
+        tx = await self._tx(["projects", "assets", "blobs"], "readwrite")
+        count, size = _totals([meta for meta, _ in entries]).get(project["id"], (0, 0))
+        tx.objectStore("projects").add(to_js_record(dict(project, assetCount=count, bytes=size)))
         assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")
         for meta, blob in entries:
             assets.add(to_js_record(meta))
@@ -236,58 +308,76 @@ class IdbStore:
             return False
         return True
 
-    async def set_crc(self, ref: str, crc: int) -> bool:
-        tx = self._tx(["assets"], "readwrite")
+    async def set_crcs(self, crcs: dict[str, int]) -> set[str]:
+        """Record many CRC-32s in one transaction; the refs whose asset still exists."""
+        tx = await self._tx(["assets"], "readwrite")
         assets = tx.objectStore("assets")
-        done = []
+        done = set()
 
         def got(event):
             meta = event.target.result
             if meta is not None:
-                meta.crc32 = crc
+                meta.crc32 = crcs[str(meta.ref)]
                 assets.put(meta)
-                done.append(True)
+                done.add(str(meta.ref))
 
         with _handler(got) as on_meta:
-            assets.get(ref).onsuccess = on_meta
+            for ref in crcs:
+                assets.get(ref).onsuccess = on_meta
             await self._commit(tx)
-        return bool(done)
+        return done
 
-    async def attach_thumbnail(self, parent_ref: str, meta: dict, blob) -> bool:
-        tx = self._tx(["assets", "blobs"], "readwrite")
-        assets = tx.objectStore("assets")
-        attached = []
+    async def attach_thumbnails(self, items: list) -> list[bool]:
+        """(parent ref, thumbnail metadata, Blob) items in one transaction; each is stored and
+        linked unless its parent is gone or has a preview already (a provider's, or one made here)."""
+        tx = await self._tx(["assets", "blobs", "projects"], "readwrite")
+        assets, blobs, projects = (tx.objectStore(n) for n in ("assets", "blobs", "projects"))
+        attached = [False] * len(items)
+        pending = [len(items)]
+        handlers: list = []
 
-        def got_parent(event):
+        def got_parent(event, index):
             parent = event.target.result
-            if parent is None or parent.thumbnailRef:
-                return  # gone, or given a preview meanwhile (a provider's, or one made here)
-            parent.thumbnailRef = meta["ref"]
-            assets.put(parent)
-            assets.put(to_js_record(meta))
-            tx.objectStore("blobs").put(blob, meta["ref"])
-            attached.append(True)
+            _, meta, blob = items[index]
+            if parent is not None and not parent.thumbnailRef:
+                parent.thumbnailRef = meta["ref"]
+                assets.put(parent)
+                assets.put(to_js_record(meta))
+                blobs.put(blob, meta["ref"])
+                attached[index] = True
+            pending[0] -= 1
+            if pending[0] == 0:
+                _bump(projects, _totals([m for (_, m, _), ok in zip(items, attached) if ok]), handlers=handlers)
 
-        with _handler(got_parent) as on_parent:
-            assets.get(parent_ref).onsuccess = on_parent
+        for index, (parent_ref, _, _) in enumerate(items):
+            handlers.append(create_proxy(lambda event, index=index: got_parent(event, index)))
+            assets.get(parent_ref).onsuccess = handlers[-1]
+        try:
             await self._commit(tx)
-        return bool(attached)
+        finally:
+            _destroy(handlers)
+        return attached
 
     async def delete_asset(self, ref: str):
-        tx = self._tx(["assets", "blobs"], "readwrite")
-        assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")
-        freed = {}
+        tx = await self._tx(["assets", "blobs", "projects"], "readwrite")
+        assets, blobs, projects = (tx.objectStore(n) for n in ("assets", "blobs", "projects"))
+        dropped: list[dict] = []
+        handlers: list = []
 
         def drop(meta) -> None:
             assets.delete(meta["ref"])
             blobs.delete(meta["ref"])
-            freed["count"] = freed.get("count", 0) + 1
-            freed["bytes"] = freed.get("bytes", 0) + meta["size"]
+            dropped.append(meta)
+
+        def done() -> None:
+            _bump(projects, {pid: (-count, -size) for pid, (count, size) in _totals(dropped).items()},
+                  handlers=handlers)
 
         def got_thumb(event):
             thumb = to_py_record(event.target.result)
             if thumb is not None:
                 drop(thumb)
+            done()
 
         def unlink_parent(event):
             parent = event.target.result
@@ -302,17 +392,22 @@ class IdbStore:
             drop(meta)
             if meta.get("thumbnailRef"):
                 assets.get(meta["thumbnailRef"]).onsuccess = on_thumb
+            else:
+                done()
             if meta["role"] == "thumbnail" and meta["params"].get("thumbnailOf"):
                 assets.get(meta["params"]["thumbnailOf"]).onsuccess = on_parent
 
         with _handler(got_meta) as on_meta, _handler(got_thumb) as on_thumb, \
                 _handler(unlink_parent) as on_parent:
             assets.get(ref).onsuccess = on_meta
-            await self._commit(tx)
-        return (freed["count"], freed["bytes"]) if freed else None
+            try:
+                await self._commit(tx)
+            finally:
+                _destroy(handlers)
+        return (len(dropped), sum(m["size"] for m in dropped)) if dropped else None
 
     async def delete_project(self, project_id: str):
-        tx = self._tx(["projects", "assets", "blobs"], "readwrite")
+        tx = await self._tx(["projects", "assets", "blobs"], "readwrite")
         projects, assets, blobs = (tx.objectStore(n) for n in ("projects", "assets", "blobs"))
         outcome = []
 
@@ -364,8 +459,11 @@ class _handler:
         self.proxy.destroy()
 
 
-def _apply(db, tx, step: dict) -> None:
+def _apply(db, tx, step: dict) -> list:
+    """One migration step inside the upgrade transaction; returns the proxies it left waiting."""
     op = step["op"]
+    if op == "countAssets":
+        return _count_assets(tx)
     if op == "createStore":
         options = {"keyPath": step["keyPath"]} if step.get("keyPath") else {}
         db.createObjectStore(step["store"], to_js_record(options))
@@ -375,3 +473,53 @@ def _apply(db, tx, step: dict) -> None:
         tx.objectStore(step["store"]).deleteIndex(step["index"])
     else:
         raise ValueError(f"unknown migration step {op!r}")
+    return []
+
+
+def _count_assets(tx) -> list:
+    projects, assets = tx.objectStore("projects"), tx.objectStore("assets")
+    totals: dict = {}
+
+    def got_assets(event):
+        totals.update(_totals(to_py_record(event.target.result) or []))
+        projects.getAll().onsuccess = on_projects
+
+    def got_projects(event):
+        for project in to_py_record(event.target.result) or []:
+            count, size = totals.get(project["id"], (0, 0))
+            projects.put(to_js_record(dict(project, assetCount=count, bytes=size)))
+
+    on_assets, on_projects = create_proxy(got_assets), create_proxy(got_projects)
+    assets.getAll().onsuccess = on_assets
+    return [on_assets, on_projects]
+
+
+def _destroy(proxies: list) -> None:
+    for proxy in proxies:
+        proxy.destroy()
+
+
+def _totals(metas) -> dict:
+    out: dict = {}
+    for meta in metas:
+        count, size = out.get(meta["projectId"], (0, 0))
+        out[meta["projectId"]] = (count + 1, size + meta["size"])
+    return out
+
+
+def _bump(projects, deltas: dict, updated_at: dict | None = None, handlers: list | None = None) -> None:
+    """Add (count, bytes) deltas to projects' counters inside the caller's transaction: one get
+    and one put per project (two gets before either put would lose one of the updates)."""
+    for project_id, (count, size) in deltas.items():
+        def got(event, count=count, size=size, project_id=project_id):
+            project = event.target.result
+            if project is None:
+                return
+            project.assetCount = max(0, int(project.assetCount or 0) + count)
+            project.bytes = max(0, int(project.bytes or 0) + size)
+            if updated_at and project_id in updated_at:
+                project.updatedAt = updated_at[project_id]
+            projects.put(project)
+        handler = create_proxy(got)
+        handlers.append(handler)
+        projects.get(project_id).onsuccess = handler

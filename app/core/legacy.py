@@ -142,11 +142,9 @@ async def rescue(kv: KeyValuePort, vault, keys: object = None, now_iso: str = ""
             replacements.append((item, meta["ref"]))
         if not entries:
             continue
-        await vault.store.add_assets(entries, None if project_written else project)
+        await vault.add_rescued(entries, None if project_written else project)
         project_written = True
         total_assets += len(entries)
-        for meta, blob in entries:
-            vault.after_store(meta, blob)
         # Committed: now the value may point at the vault, unless the host app changed it meanwhile.
         if kv.get(key) == value:
             new_value = rewrite(value, replacements)

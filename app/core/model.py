@@ -66,6 +66,8 @@ def new_project(options: object, project_id: str, now_ms: int) -> dict:
         "status": "active",
         "createdAt": now_ms,
         "updatedAt": now_ms,
+        "assetCount": 0,  # every asset, thumbnails included; kept by the store with each write
+        "bytes": 0,
     }
 
 

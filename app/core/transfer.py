@@ -44,9 +44,7 @@ class BlobSource:
 
 async def export_project(vault, project_id: object, now_ms: int, progress: Progress | None = None):
     """(file name, archive Blob, names of assets left out because their bytes are gone)."""
-    project = await vault.get_project(project_id)
-    assets = await vault.store.list_assets(project_id)
-    blobs = await vault.store.get_blobs([m["ref"] for m in assets])
+    project, assets, blobs = await vault.project_contents(project_id)
     missing = [m["name"] for m in assets if m["ref"] not in blobs]
     assets = [dict(m) for m in assets if m["ref"] in blobs]
     kept = {m["ref"] for m in assets}
@@ -55,7 +53,7 @@ async def export_project(vault, project_id: object, now_ms: int, progress: Progr
     done = 0
     for meta in unsummed:  # saved moments ago: the background checksum has not reached them yet
         meta["crc32"] = await vault.checksum(blobs[meta["ref"]], meta["size"])
-        await vault.store.set_crc(meta["ref"], meta["crc32"])
+        await vault.record_crcs({meta["ref"]: meta["crc32"]})
         done += meta["size"]
         if progress:
             progress(done, total)
@@ -100,13 +98,11 @@ async def import_archive(vault, blob, file_name: str = "", progress: Progress | 
                                   + (f" (skipped: {'; '.join(skipped[:5])})." if skipped else "."))
 
     project, entries = _records(vault, manifest, verified, file_name)
-    if not await vault.store.import_project(project, entries):
+    if not await vault.import_project(project, entries):
         # Its project or refs exist (imported before, or never deleted): import it as a copy.
         project, entries = _renumbered(project, entries)
-        if not await vault.store.import_project(project, entries):
+        if not await vault.import_project(project, entries):
             raise InvalidArchiveError("The archive's IDs collide with stored ones even after renumbering.")
-    for meta, data in entries:
-        vault.after_store(meta, data)
     return {"projectId": project["id"], "assets": len(entries), "skipped": skipped}
 
 

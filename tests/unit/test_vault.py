@@ -192,3 +192,84 @@ def test_a_blob_save_into_a_missing_project_stores_nothing(harness, run):
     with pytest.raises(NotFoundError):
         run(harness.vault.save_blob("p_gone", FakeBlob(image_bytes(), "image/png")))
     assert harness.store.metas == {} and harness.store.blobs == {}
+
+
+def test_every_commit_is_announced_once_after_it_lands(harness, run):
+    seen = []
+    harness.vault.subscribe(lambda change: seen.append((change, change.get("ref") in harness.store.metas)))
+    pid = run(harness.vault.create_project({"title": "t"}))
+    ref = run(harness.vault.save_blob(pid, FakeBlob(image_bytes("PNG"), "image/png")))
+    run(harness.vault.settled())
+    thumb = harness.store.metas[ref]["thumbnailRef"]
+    assert run(harness.vault.delete_asset(ref)) is True
+    run(harness.vault.delete_project(pid))
+    changes = [c for c, _ in seen]
+    assert changes == [
+        {"type": "project", "action": "created", "projectId": pid},
+        {"type": "asset", "action": "created", "projectId": pid, "ref": ref},
+        {"type": "asset", "action": "created", "projectId": pid, "ref": thumb},
+        {"type": "asset", "action": "updated", "projectId": pid, "ref": ref},  # its preview link
+        {"type": "asset", "action": "deleted", "projectId": pid, "ref": ref},
+        {"type": "project", "action": "deleted", "projectId": pid},
+    ]
+    # Announced after the commit: the asset was there when "created" was heard.
+    assert [stored for c, stored in seen if c["action"] == "created" and c["type"] == "asset"] == [True, True]
+
+
+def test_a_failing_listener_does_not_fail_the_write(harness, run):
+    harness.vault.subscribe(lambda change: 1 / 0)
+    heard = []
+    harness.vault.subscribe(heard.append)
+    pid = run(harness.vault.create_project({"title": "t"}))
+    assert run(harness.vault.get_project(pid))["title"] == "t" and heard[0]["projectId"] == pid
+
+
+def test_project_counters_follow_every_write_and_listing_reads_no_asset(harness, run):
+    pid = run(harness.vault.create_project({"title": "t"}))
+    other = run(harness.vault.create_project({"title": "u"}))
+    png, wav = image_bytes("PNG", seed=1), wav_bytes(0.2)
+    ref = run(harness.vault.save_blob(pid, FakeBlob(png, "image/png")))
+    run(harness.vault.save_data_url(pid, data_url(wav, "audio/wav")))
+    run(harness.vault.save_blob(other, FakeBlob(wav_bytes(0.1))))
+    run(harness.vault.settled())
+    thumb = harness.store.metas[harness.store.metas[ref]["thumbnailRef"]]
+    listed = []
+    original = harness.store.list_assets
+
+    async def spy(*args):
+        listed.append(args)
+        return await original(*args)
+
+    harness.store.list_assets = spy
+    summaries = {s["id"]: s for s in run(harness.vault.list_projects())}
+    assert listed == []
+    assert (summaries[pid]["assetCount"], summaries[pid]["bytes"]) == (3, len(png) + len(wav) + thumb["size"])
+    assert (summaries[other]["assetCount"], summaries[other]["bytes"]) == (1, len(wav_bytes(0.1)))
+    run(harness.vault.delete_asset(ref))  # its preview goes with it
+    summary = {s["id"]: s for s in run(harness.vault.list_projects())}[pid]
+    assert (summary["assetCount"], summary["bytes"]) == (1, len(wav))
+
+
+def test_background_work_goes_in_batches_not_one_transaction_per_asset(harness, run):
+    calls = {"set_crcs": 0, "attach_thumbnails": 0}
+    for name in calls:
+        original = getattr(harness.store, name)
+
+        def counted(*args, _name=name, _original=original):
+            calls[_name] += 1
+            return _original(*args)
+        setattr(harness.store, name, counted)
+    pid = run(harness.vault.create_project({"title": "frames"}))
+    frames = [image_bytes("PNG", (8, 8), seed=i) for i in range(300)]
+
+    async def burst():
+        return await asyncio.gather(*(harness.vault.save_blob(pid, FakeBlob(f, "image/png")) for f in frames))
+
+    harness.blobs.reads.clear()
+    refs = run(burst())
+    run(harness.vault.settled())
+    assert [harness.store.metas[r]["crc32"] for r in refs] == [zlib.crc32(f) for f in frames]
+    assert all(harness.store.metas[r]["thumbnailRef"] for r in refs)
+    assert calls == {"set_crcs": 2, "attach_thumbnails": 300 // 16 + 1}
+    # Heads (one per save) aside, the CRCs took two reads and the previews one per batch.
+    assert len(harness.blobs.reads) == 300 + 2 + 300 // 16 + 1

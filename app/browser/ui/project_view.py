@@ -107,7 +107,6 @@ class ProjectView:
         async def delete():
             await self.shell.vault.delete_asset(meta["ref"])
             self.shell.notify(f"Deleted {meta['name']}.")
-            self.shell.changed(self.project_id)
         self.shell.run(delete())
 
     def _export_button(self):
@@ -209,7 +208,6 @@ class ProjectView:
             await getattr(self.shell.vault, method)(self.project_id, value, None)
             field.value = ""
             self.shell.notify("Saved.")
-            self.shell.changed(self.project_id)
         self.shell.run(add())
 
     def _add_files(self, files) -> None:

@@ -95,9 +95,10 @@ class Shell:
             clear(container)
             append(container, node)
 
-    def changed(self, project_id=None) -> None:
-        """Data changed (the bridge or another view wrote): redraw what shows it, soon."""
-        self._dirty.add(project_id)
+    def changed(self, change=None) -> None:
+        """Data changed (a change record from this tab or another, a generation key, or None for
+        anything): redraw what shows it, soon."""
+        self._dirty.add(change.get("projectId") if isinstance(change, dict) else change)
         self._changed_at = time.monotonic()
         if self._redraw_task is None or self._redraw_task.done():
             self._redraw_task = asyncio.ensure_future(self._redraw_when_quiet())
@@ -113,6 +114,15 @@ class Shell:
         if self.view is not None and any(self.view.shows(p) for p in dirty):
             self.render()
         self.refresh_usage()
+
+    def storage_lost(self) -> None:
+        """The browser deleted the vault's database under us (site data cleared, eviction); the
+        store has reopened it, empty."""
+        self.vault.drop_pending_work()
+        self.notify("The browser removed the vault's stored data (site data was cleared or storage was "
+                    "evicted). Media saved before is gone from this browser unless you exported it; the "
+                    "vault keeps working and new media is stored as usual.", "error")
+        self.changed(None)
 
     # -- notices --------------------------------------------------------------------------
 
