@@ -95,3 +95,18 @@ def test_an_unexpected_start_failure_is_a_sentence_with_copyable_details(page, s
     expect(notice.get_by_role("button")).to_have_text("Copied")
     details = page.evaluate("() => navigator.clipboard.readText()")
     assert "Traceback" in details and "header broken" in details
+
+
+def test_an_unexpected_error_in_the_page_is_a_notice_with_copyable_details(vault):
+    pid = vault.call("createProject", {"title": "Broken URLs"})
+    vault.call("saveDataUrl", pid, data_url(image_bytes("PNG", (40, 30), seed=4), "image/png"))
+    vault.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    vault.page.evaluate("() => { URL.createObjectURL = () => { throw new Error('object URLs broken'); }; }")
+    vault.page.evaluate("(pid) => { location.hash = '#/project/' + pid; }", pid)
+    notice = vault.page.locator(".notice.error").filter(has_text="Something went wrong")
+    expect(notice).to_contain_text("object URLs broken")
+    expect(notice).to_contain_text("Your stored media is unchanged")
+    assert "Traceback" not in vault.page.inner_text("body")
+    notice.get_by_role("button", name="Copy details").click()
+    expect(notice.get_by_role("button", name="Copied")).to_be_visible()
+    assert "Traceback" in vault.page.evaluate("() => navigator.clipboard.readText()")

@@ -126,10 +126,14 @@ class Shell:
 
     # -- notices --------------------------------------------------------------------------
 
-    def notify(self, message: str, level: str = "info") -> None:
+    def notify(self, message: str, level: str = "info", details: str | None = None) -> None:
         box = by_id("notices")
         notice = h("div", {"class": f"notice {level}", "role": "alert" if level == "error" else None},
                    h("span", {"class": "notice-text"}, message))
+        if details:  # for a bug report: the traceback goes to the clipboard, never into the page
+            copy = h("button", {"class": "small"}, "Copy details")
+            copy.addEventListener("click", self._scope.on(lambda _e: self._copy_details(copy, details)))
+            notice.appendChild(copy)
         close = h("button", {"class": "link", "aria-label": "Dismiss"}, "×")
         proxy = self._scope.on(lambda _e: notice.remove())
         close.addEventListener("click", proxy)
@@ -138,12 +142,22 @@ class Shell:
         if level == "info":
             js.setTimeout(self._scope.on(lambda: notice.remove()), 6000)
 
+    def _copy_details(self, button, details: str) -> None:
+        async def copy():
+            try:
+                await js.navigator.clipboard.writeText(details)
+                button.textContent = "Copied"
+            except Exception:
+                button.textContent = "Copy blocked: see the console"
+        self.run(copy())
+
     def report(self, err: BaseException) -> None:
         if isinstance(err, VaultError):
             self.notify(str(err), "error")
         else:
-            traceback.print_exception(err)
-            self.notify(f"Something went wrong: {err}. Your stored media is unchanged.", "error")
+            details = "".join(traceback.format_exception(err))
+            print(details)
+            self.notify(f"Something went wrong: {err}. Your stored media is unchanged.", "error", details)
 
     def run(self, coro) -> None:
         """Run a page action; its failure becomes a notice, not a console trace."""
