@@ -110,7 +110,15 @@ class IdbStore:
         return self._reopening
 
     async def _reopen(self) -> None:
-        self.db = await _open_db(self.name)
+        for attempt in range(1, 8):
+            try:
+                self.db = await _open_db(self.name)
+                break
+            except StorageUnavailableError:
+                if attempt == 7:
+                    raise
+                # Opened while the browser was still deleting it: the open is aborted. Again soon.
+                await asyncio.sleep(0.05 * attempt)
         self._watch()
         if self.on_storage_lost:
             self.on_storage_lost()
