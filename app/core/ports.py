@@ -35,11 +35,11 @@ class StorePort(Protocol):
     async def import_project(self, project: dict, entries: list[tuple[dict, Blob]]) -> bool:
         """Add a new project with its assets, all or nothing; False (nothing stored) if the
         project ID or any ref is taken already."""
-    async def set_crc(self, ref: str, crc: int) -> bool:
-        """Record an asset's CRC-32; False if the asset is gone."""
-    async def attach_thumbnail(self, parent_ref: str, meta: dict, blob: Blob) -> bool:
-        """Store a thumbnail and link it from its parent; False (nothing stored) if the parent is
-        gone or has a thumbnail already."""
+    async def set_crcs(self, crcs: dict[str, int]) -> set[str]:
+        """Record many CRC-32s in one transaction; the refs whose asset still exists."""
+    async def attach_thumbnails(self, items: list[tuple[str, dict, Blob]]) -> list[bool]:
+        """Store (parent ref, metadata, Blob) previews in one transaction, each linked from its
+        parent unless the parent is gone or has a preview already."""
     async def delete_asset(self, ref: str) -> tuple[int, int] | None:
         """Delete an asset and its thumbnail; unlink it if it is one. (count, bytes) or None."""
     async def delete_project(self, project_id: str) -> tuple[int, int] | None:
