@@ -156,11 +156,16 @@ class IdbStore:
             raise StorageUnavailableError(f"The browser refused to store this ({err.name}: {err.message}).") from None
 
     async def _read(self, store: str, call) -> object:
-        tx = await self._tx([store])
-        try:
-            return await settle(call(tx.objectStore(store)))
-        except DomError as err:
-            raise StorageUnavailableError(f"The browser could not read the vault's storage ({err}).") from None
+        for attempt in (1, 2):
+            tx = await self._tx([store])
+            try:
+                return await settle(call(tx.objectStore(store)))
+            except DomError as err:
+                # Begun on a connection the browser was closing (site data cleared; the request
+                # fails with AbortError, UnknownError or InvalidStateError): that connection is
+                # gone now, so the next _tx reopens. A read is safe to repeat once.
+                if attempt == 2:
+                    raise StorageUnavailableError(f"The browser could not read the vault's storage ({err}).") from None
 
     # -- projects -------------------------------------------------------------------------
 
@@ -196,10 +201,16 @@ class IdbStore:
         return to_py_record(await self._read("blobs", lambda s: s.get(ref)))
 
     async def get_blobs(self, refs: list[str]) -> dict:
-        tx = await self._tx(["blobs"])
-        store = tx.objectStore("blobs")
-        requests = [(ref, store.get(ref)) for ref in refs]  # all issued before the first await
-        await settle(tx, ok="oncomplete", fail="onerror", also_fail="onabort", value=lambda: None)
+        for attempt in (1, 2):
+            tx = await self._tx(["blobs"])
+            store = tx.objectStore("blobs")
+            requests = [(ref, store.get(ref)) for ref in refs]  # all issued before the first await
+            try:
+                await settle(tx, ok="oncomplete", fail="onerror", also_fail="onabort", value=lambda: None)
+                break
+            except DomError as err:
+                if attempt == 2:  # see _read
+                    raise StorageUnavailableError(f"The browser could not read the vault's storage ({err}).") from None
         found = {ref: to_py_record(request.result) for ref, request in requests}
         return {ref: blob for ref, blob in found.items() if blob is not None}
 

@@ -6,7 +6,7 @@ import js
 from pyodide.ffi import create_once_callable
 
 from app.core import fmt, transfer
-from app.core.errors import VaultError
+from app.core.errors import InvalidInputError, NotFoundError, VaultError
 
 from .dom import Scope, accept_drops, by_id, h
 
@@ -34,10 +34,12 @@ class ProjectView:
         vault = self.shell.vault
         try:
             project = await vault.get_project(self.project_id)
-        except VaultError as err:
+            # Checks the project again: it may have gone between the two reads (deleted in
+            # another tab, site data cleared).
+            assets = await vault.list_assets(self.project_id)
+        except (NotFoundError, InvalidInputError) as err:  # a stale or mistyped link
             return h("section", {"class": "empty"}, h("h1", None, "Project not found"),
                      h("p", None, str(err)), h("a", {"href": "#/"}, "Back to your projects"))
-        assets = await vault.list_assets(self.project_id)
         thumbs = {m["ref"]: m for m in assets if m["role"] == "thumbnail"}
         media = [m for m in assets if m["role"] != "thumbnail"]
         old_scope, self.scope = self.scope, Scope()

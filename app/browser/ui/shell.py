@@ -128,6 +128,9 @@ class Shell:
 
     def notify(self, message: str, level: str = "info", details: str | None = None) -> None:
         box = by_id("notices")
+        for shown in box.querySelectorAll(".notice-text"):
+            if shown.textContent == message:  # the same failure again (a redraw hit it): say it once
+                return
         notice = h("div", {"class": f"notice {level}", "role": "alert" if level == "error" else None},
                    h("span", {"class": "notice-text"}, message))
         if details:  # for a bug report: the traceback goes to the clipboard, never into the page
