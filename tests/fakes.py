@@ -99,8 +99,15 @@ class FakeStore:
                 if (project_id is None or m["projectId"] == project_id) and (kind is None or m["kind"] == kind)]
         return copy.deepcopy(sorted(rows, key=lambda m: (m["projectId"], m["createdAt"], m["ref"])))
 
+    async def list_assets_from(self, project_id, after, count):
+        rows = await self.list_assets(project_id)
+        return [m for m in rows if after is None or m["createdAt"] >= after][:count]
+
     async def get_meta(self, ref):
         return copy.deepcopy(self.metas.get(ref))
+
+    async def get_metas(self, refs):
+        return {r: copy.deepcopy(self.metas[r]) for r in refs if r in self.metas}
 
     async def get_blob(self, ref):
         return self.blobs.get(ref)

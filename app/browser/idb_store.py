@@ -123,6 +123,14 @@ class IdbStore:
         if self.on_storage_lost:
             self.on_storage_lost()
 
+    async def _close_event(self, wait_s: float = 0.5) -> None:
+        """After a failed read: if the browser is closing the connection, its close event follows
+        the abort (a retry before it lands on the same doomed connection); wait for it briefly."""
+        for _ in range(int(wait_s / 0.05)):
+            if self._reopening is not None and not self._reopening.done():
+                return
+            await asyncio.sleep(0.05)
+
     async def _tx(self, stores: list[str], mode: str = "readonly"):
         if self._reopening is not None and not self._reopening.done():
             await self._reopening
@@ -166,6 +174,7 @@ class IdbStore:
                 # gone now, so the next _tx reopens. A read is safe to repeat once.
                 if attempt == 2:
                     raise StorageUnavailableError(f"The browser could not read the vault's storage ({err}).") from None
+                await self._close_event()
 
     # -- projects -------------------------------------------------------------------------
 
@@ -194,25 +203,36 @@ class IdbStore:
         key_range = js.IDBKeyRange.bound(to_js_record(lower), to_js_record(upper))
         return to_py_record(await self._read("assets", lambda s: s.index(index).getAll(key_range))) or []
 
+    async def list_assets_from(self, project_id: str, after: int | None, count: int) -> list[dict]:
+        lower = [project_id] if after is None else [project_id, after]
+        key_range = js.IDBKeyRange.bound(to_js_record(lower), to_js_record([project_id, []]))
+        return to_py_record(await self._read("assets", lambda s: s.index("byProject").getAll(key_range, count))) or []
+
     async def get_meta(self, ref: str):
         return to_py_record(await self._read("assets", lambda s: s.get(ref)))
+
+    async def get_metas(self, refs: list[str]) -> dict:
+        return {ref: meta for ref, meta in zip(refs, await self._get_many("assets", refs)) if meta is not None}
 
     async def get_blob(self, ref: str):
         return to_py_record(await self._read("blobs", lambda s: s.get(ref)))
 
     async def get_blobs(self, refs: list[str]) -> dict:
+        return {ref: blob for ref, blob in zip(refs, await self._get_many("blobs", refs)) if blob is not None}
+
+    async def _get_many(self, store_name: str, keys: list[str]) -> list:
         for attempt in (1, 2):
-            tx = await self._tx(["blobs"])
-            store = tx.objectStore("blobs")
-            requests = [(ref, store.get(ref)) for ref in refs]  # all issued before the first await
+            tx = await self._tx([store_name])
+            store = tx.objectStore(store_name)
+            requests = [store.get(key) for key in keys]  # all issued before the first await
             try:
                 await settle(tx, ok="oncomplete", fail="onerror", also_fail="onabort", value=lambda: None)
                 break
             except DomError as err:
                 if attempt == 2:  # see _read
                     raise StorageUnavailableError(f"The browser could not read the vault's storage ({err}).") from None
-        found = {ref: to_py_record(request.result) for ref, request in requests}
-        return {ref: blob for ref, blob in found.items() if blob is not None}
+                await self._close_event()
+        return [to_py_record(request.result) for request in requests]
 
     async def add_assets(self, entries, project) -> None:
         tx = await self._tx(["assets", "blobs", "projects"], "readwrite")

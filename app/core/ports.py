@@ -20,7 +20,11 @@ class StorePort(Protocol):
     async def list_projects(self) -> list[dict]: ...
     async def list_assets(self, project_id: str | None, kind: str | None = None) -> list[dict]:
         """Metadata only (never Blob data), ordered by createdAt; project_id None lists all."""
+    async def list_assets_from(self, project_id: str, after: int | None, count: int) -> list[dict]:
+        """Up to ``count`` of a project's assets with createdAt >= ``after`` (all if None), in order."""
     async def get_meta(self, ref: str) -> dict | None: ...
+    async def get_metas(self, refs: list[str]) -> dict[str, dict]:
+        """Many records in one transaction; refs with none are left out."""
     async def get_blob(self, ref: str) -> Blob | None: ...
     async def get_blobs(self, refs: list[str]) -> dict[str, Blob]:
         """Many Blobs in one transaction; refs with no Blob are left out."""

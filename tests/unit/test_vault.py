@@ -273,3 +273,29 @@ def test_background_work_goes_in_batches_not_one_transaction_per_asset(harness, 
     assert calls == {"set_crcs": 2, "attach_thumbnails": 300 // 16 + 1}
     # Heads (one per save) aside, the CRCs took two reads and the previews one per batch.
     assert len(harness.blobs.reads) == 300 + 2 + 300 // 16 + 1
+
+
+
+def test_iter_assets_yields_every_asset_once_in_order_even_when_times_tie(harness, run):
+    vault, store = harness.vault, harness.store
+    pid = run(vault.create_project({"title": "Chunks"}))
+    refs = [run(vault.save_data_url(pid, data_url(image_bytes("PNG", seed=i), "image/png"))) for i in range(7)]
+    run(vault.settled())
+    # Two tabs saving in one millisecond: three records share a creation time across a chunk edge.
+    for ref in refs[2:5]:
+        store.metas[ref]["createdAt"] = store.metas[refs[2]]["createdAt"]
+
+    async def chunks():
+        return [chunk async for chunk in vault.iter_assets(pid, chunk=3)]
+    got = run(chunks())
+    seen = [m["ref"] for chunk in got for m in chunk]
+    assert seen == [m["ref"] for m in run(vault.list_assets(pid))]
+    assert len(got) >= 3 and all(len(c) <= 3 for c in got)
+
+
+def test_get_metas_reads_many_and_leaves_out_unknown_refs(harness, run):
+    vault = harness.vault
+    pid = run(vault.create_project({"title": "Many"}))
+    refs = [run(vault.save_data_url(pid, data_url(image_bytes("PNG", seed=i), "image/png"))) for i in range(3)]
+    got = run(vault.get_metas(refs + ["a_unknownref1234"]))
+    assert sorted(got) == sorted(refs) and all(got[r]["ref"] == r for r in refs)

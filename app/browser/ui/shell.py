@@ -35,7 +35,7 @@ class Shell:
         self._render_task = None
         self._scope = Scope()
         self._usage_scope = Scope()
-        self._dirty: set = set()
+        self._changes: list = []
         self._changed_at = 0.0
         self._redraw_task = None
 
@@ -98,7 +98,7 @@ class Shell:
     def changed(self, change=None) -> None:
         """Data changed (a change record from this tab or another, a generation key, or None for
         anything): redraw what shows it, soon."""
-        self._dirty.add(change.get("projectId") if isinstance(change, dict) else change)
+        self._changes.append(change)
         self._changed_at = time.monotonic()
         if self._redraw_task is None or self._redraw_task.done():
             self._redraw_task = asyncio.ensure_future(self._redraw_when_quiet())
@@ -110,10 +110,20 @@ class Shell:
             now = time.monotonic()
             if now - first >= MAX_WAIT_S or (now - self._changed_at >= QUIET_S and not self.vault.busy):
                 break
-        dirty, self._dirty = self._dirty, set()
-        if self.view is not None and any(self.view.shows(p) for p in dirty):
-            self.render()
+        changes, self._changes = self._changes, []
+        view = self.view
+        relevant = [c for c in changes if view is not None
+                    and view.shows(c.get("projectId") if isinstance(c, dict) else c)]
+        if relevant:
+            if hasattr(view, "apply"):
+                self.run(self._apply(view, relevant))
+            else:
+                self.render()
         self.refresh_usage()
+
+    async def _apply(self, view, changes: list) -> None:
+        if not await view.apply(changes) and view is self.view:
+            self.render()
 
     def storage_lost(self) -> None:
         """The browser deleted the vault's database under us (site data cleared, eviction); the

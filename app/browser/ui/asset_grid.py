@@ -1,0 +1,260 @@
+"""A project's cards, windowed: the DOM holds only the rows near the viewport.
+
+A 10,000-frame project put 10,000 cards (and their object URLs and listeners) in the DOM and
+took 17 s to open. Here every card has the same height, so the grid knows where any row is
+without rendering it: it keeps the list of metadata, renders the rows in view plus a margin, and
+fetches previews for just those. One delegated listener serves every card's buttons.
+
+Keyboard and screen readers reach every asset: the grid is a list whose items carry
+aria-setsize/aria-posinset; one card is in the tab order (roving tabindex) and the arrow keys,
+Page Up/Down, Home and End move it, scrolling the card into view and rendering it first.
+"""
+
+from __future__ import annotations
+
+import js
+
+from app.core import fmt
+
+from .dom import Scope, h
+
+CARD_PX = 288  # .grid.windowed .asset-card height in app.css
+GAP_PX = 12
+MIN_COL_PX = 220
+OVERSCAN_ROWS = 3
+
+
+class AssetGrid:
+    def __init__(self, view, metas: list[dict]):
+        self.view = view
+        self.metas = metas
+        self.index = {m["ref"]: i for i, m in enumerate(metas)}
+        self.scope = Scope()  # listeners of the grid itself
+        self.cards: dict[str, object] = {}  # ref -> rendered <li>
+        self.urls: dict[str, str] = {}  # ref -> object URL of its preview source
+        self.active = 0  # the card in the tab order
+        self.cols = 1
+        self.window = (0, 0)
+        self._frame_pending = False
+        self._focus_after = None
+        self.el = h("ul", {"class": "grid windowed", "id": "assets", "role": "list",
+                           "aria-label": f"{len(metas)} files", "onclick": self.scope.on(self._click),
+                           "onkeydown": self.scope.on(self._key)})
+        self._on_scroll = self.scope.on(lambda _e: self.schedule())
+        js.window.addEventListener("scroll", self._on_scroll, _passive())
+        js.window.addEventListener("resize", self._on_scroll, _passive())
+
+    def dispose(self) -> None:
+        js.window.removeEventListener("scroll", self._on_scroll)
+        js.window.removeEventListener("resize", self._on_scroll)
+        for url in self.urls.values():
+            js.URL.revokeObjectURL(url)
+        self.urls.clear()
+        self.scope.dispose()
+
+    # -- the window -----------------------------------------------------------------------
+
+    def schedule(self) -> None:
+        if not self._frame_pending:
+            self._frame_pending = True
+            js.requestAnimationFrame(self.scope.on(lambda _t: self._frame()))
+
+    def _frame(self) -> None:
+        self._frame_pending = False
+        try:
+            self.update()
+        except Exception as err:  # a callback of the browser's: no one else would catch it
+            self.view.shell.report(err)
+
+    def update(self) -> None:
+        """Render the rows near the viewport (sync: DOM only; previews follow)."""
+        if not self.el.isConnected:
+            return
+        width = self.el.clientWidth or js.window.innerWidth
+        self.cols = max(1, int((width + GAP_PX) // (MIN_COL_PX + GAP_PX)))
+        rows = -(-len(self.metas) // self.cols)
+        pitch = CARD_PX + GAP_PX
+        self.el.style.height = f"{max(0, rows * pitch - GAP_PX)}px"
+        top = self.el.getBoundingClientRect().top
+        first_row = max(0, int(-top // pitch) - OVERSCAN_ROWS)
+        last_row = min(rows, int((-top + js.window.innerHeight) // pitch) + 1 + OVERSCAN_ROWS)
+        start, end = first_row * self.cols, min(len(self.metas), last_row * self.cols)
+        self.el.style.paddingTop = f"{first_row * pitch}px"
+        self.window = (start, end)
+        wanted = [m["ref"] for m in self.metas[start:end]]
+        keep = set(wanted)
+        for ref in [r for r in self.cards if r not in keep]:
+            self.cards.pop(ref).remove()
+            url = self.urls.pop(ref, None)
+            if url:
+                js.URL.revokeObjectURL(url)
+        fresh = []
+        previous = None
+        for ref in wanted:
+            card = self.cards.get(ref)
+            if card is None:
+                card = self.cards[ref] = self._card(self.metas[self.index[ref]])
+                fresh.append(ref)
+            # In order: after the previous card, or first. Only misplaced cards move: moving a
+            # node in the DOM takes the focus from it.
+            if previous is None:
+                if not _same(self.el.firstChild, card):
+                    self.el.insertBefore(card, self.el.firstChild)
+            elif not _same(previous.nextSibling, card):
+                previous.after(card)
+            previous = card
+        if fresh:
+            self.view.shell.run(self._previews(fresh))
+        if self._focus_after is not None and self._focus_after in self.cards:
+            self.cards[self._focus_after].focus(_no_scroll())
+            self._focus_after = None
+
+    async def _previews(self, refs: list[str]) -> None:
+        metas = [self.metas[self.index[r]] for r in refs if r in self.index]
+        wanted = []
+        for m in metas:
+            wanted.append(m["ref"])
+            if m.get("thumbnailRef"):
+                wanted.append(m["thumbnailRef"])
+        blobs = await self.view.shell.vault.get_blobs(wanted)
+        for meta in metas:
+            card = self.cards.get(meta["ref"])
+            if card is not None:  # still in view
+                self._fill(card, meta, blobs.get(meta["ref"]), blobs.get(meta.get("thumbnailRef")))
+
+    # -- cards ----------------------------------------------------------------------------
+
+    def _card(self, meta: dict):
+        position = self.index[meta["ref"]]
+        name = meta["name"]
+        roving = "0" if position == self.active else "-1"
+        return h("li", {"class": "asset-card", "data-ref": meta["ref"], "data-kind": meta["kind"],
+                        "role": "listitem", "tabindex": roving, "aria-setsize": str(len(self.metas)),
+                        "aria-posinset": str(position + 1), "aria-label": name},
+                 h("div", {"class": "preview loading"}),
+                 h("div", {"class": "asset-name", "title": name}, name),
+                 h("div", {"class": "meta"}, f"{meta['role']} · {meta['mime']} · {fmt.size(meta['size'])}"),
+                 h("div", {"class": "params"}, fmt.params_summary(meta["params"])) if meta["params"] else None,
+                 h("div", {"class": "actions"},
+                   h("button", {"class": "small", "data-action": "download", "tabindex": roving}, "Download"),
+                   h("button", {"class": "small", "data-action": "copy", "tabindex": roving}, "Copy ref"),
+                   h("button", {"class": "small danger", "data-action": "delete", "tabindex": roving}, "Delete")))
+
+    def _fill(self, card, meta: dict, blob, thumb) -> None:
+        box = card.querySelector(".preview")
+        box.classList.remove("loading")
+        box.replaceChildren()
+        name = meta["name"]
+        if blob is None:
+            card.setAttribute("data-missing", "true")
+            card.querySelector("[data-action=download]").disabled = True
+            box.append(h("div", {"class": "missing"},
+                         h("strong", None, "File missing"),
+                         h("span", None, "The stored bytes are gone; regenerate it with:"),
+                         h("code", None, fmt.params_summary(meta["params"], 400) or "(no parameters saved)")))
+            return
+        source = thumb if (thumb is not None and meta["kind"] != "audio") else blob
+        if meta["kind"] == "image":
+            url = self._url(meta["ref"], source)
+            box.append(h("img", {"src": url, "alt": name, "data-preview": "thumbnail" if thumb else "original"}))
+        elif meta["kind"] == "video":
+            # The poster shows at once; the video's own bytes load when it is played.
+            attrs = {"src": self._url(meta["ref"], blob), "controls": True, "preload": "none", "aria-label": name}
+            if thumb is not None:
+                attrs["poster"] = self._url(meta["ref"] + "#poster", thumb)
+            box.append(h("video", attrs))
+        else:
+            box.append(h("audio", {"src": self._url(meta["ref"], blob), "controls": True, "preload": "none",
+                                   "aria-label": name}))
+
+    def _url(self, key: str, blob) -> str:
+        old = self.urls.pop(key, None)
+        if old:
+            js.URL.revokeObjectURL(old)
+        self.urls[key] = js.URL.createObjectURL(blob)
+        return self.urls[key]
+
+    # -- changes --------------------------------------------------------------------------
+
+    def replace(self, metas: list[dict]) -> None:
+        """A new list (after a change): re-render what changed among the cards in view."""
+        old = {m["ref"]: m for m in self.metas}
+        self.metas = metas
+        self.index = {m["ref"]: i for i, m in enumerate(metas)}
+        self.el.setAttribute("aria-label", f"{len(metas)} files")
+        self.active = min(self.active, max(0, len(metas) - 1))
+        for ref in list(self.cards):
+            if ref not in self.index or old.get(ref) != metas[self.index[ref]]:
+                self.cards.pop(ref).remove()
+        for ref, card in self.cards.items():
+            card.setAttribute("aria-setsize", str(len(metas)))
+            card.setAttribute("aria-posinset", str(self.index[ref] + 1))
+        self.update()
+
+    # -- input ----------------------------------------------------------------------------
+
+    def _click(self, event) -> None:
+        button = event.target.closest("button[data-action]")
+        card = event.target.closest(".asset-card")
+        if card is None:
+            return
+        self._move(self.index.get(str(card.dataset.ref), self.active), focus=False)
+        if button is None:
+            return
+        meta = self.metas[self.index[str(card.dataset.ref)]]
+        self.view.card_action(str(button.dataset.action), meta)
+
+    def _key(self, event) -> None:
+        card = event.target
+        if not card.classList.contains("asset-card"):
+            return  # keys on a card's buttons are theirs
+        per_screen = max(1, int(js.window.innerHeight // (CARD_PX + GAP_PX))) * self.cols
+        moves = {"ArrowRight": 1, "ArrowLeft": -1, "ArrowDown": self.cols, "ArrowUp": -self.cols,
+                 "PageDown": per_screen, "PageUp": -per_screen}
+        key = str(event.key)
+        if key in moves:
+            target = self.active + moves[key]
+        elif key == "Home":
+            target = 0
+        elif key == "End":
+            target = len(self.metas) - 1
+        else:
+            return
+        event.preventDefault()
+        self._move(max(0, min(len(self.metas) - 1, target)), focus=True)
+
+    def _move(self, position: int, focus: bool) -> None:
+        if not self.metas:
+            return
+        for ref in (self.metas[self.active]["ref"] if self.active < len(self.metas) else None,
+                    self.metas[position]["ref"]):
+            card = self.cards.get(ref)
+            if card is not None:
+                roving = "0" if self.index[ref] == position else "-1"
+                card.tabIndex = roving
+                for button in card.querySelectorAll("button"):
+                    button.tabIndex = roving
+        self.active = position
+        if not focus:
+            return
+        ref = self.metas[position]["ref"]
+        pitch = CARD_PX + GAP_PX
+        row_top = self.el.getBoundingClientRect().top + (position // self.cols) * pitch
+        if row_top < 0 or row_top + CARD_PX > js.window.innerHeight:
+            js.window.scrollBy(0, row_top - max(0, (js.window.innerHeight - CARD_PX) / 2))
+        self._focus_after = ref
+        self.update()
+        if ref in self.cards:  # rendered already: make sure its roving state is set
+            self.cards[ref].tabIndex = 0
+
+
+def _same(node, card) -> bool:
+    return bool(card.isSameNode(node))  # two proxies of one node are not `is`; node may be null
+
+
+def _passive():
+    return js.Object.fromEntries(js.Array.of(js.Array.of("passive", True)))
+
+
+def _no_scroll():
+    return js.Object.fromEntries(js.Array.of(js.Array.of("preventScroll", True)))

@@ -1,0 +1,86 @@
+"""A big project's grid: only the cards near the viewport are in the DOM, yet scrolling, the
+keyboard and a screen reader's list semantics reach every asset; changes land in place."""
+
+from playwright.sync_api import expect
+
+from tests.media import image_bytes
+
+FRAMES = 600
+
+
+def _fill(vault, pid: str, count: int) -> list[str]:
+    """count distinct small PNGs saved through the bridge in bursts, made in the page."""
+    png = image_bytes("PNG", (32, 24), seed=5)
+    return vault.page.evaluate("""async ([pid, bytes, count]) => {
+        const png = new Uint8Array(bytes);
+        const refs = [];
+        for (let i = 0; i < count; i += 200) {
+          refs.push(...await Promise.all(Array.from({length: Math.min(200, count - i)}, (_, k) =>
+            window.assetVault.saveBlob(pid, new Blob([png, `#${i + k}`], {type: "image/png"}),
+                                       {name: `frame-${String(i + k).padStart(4, "0")}.png`}))));
+        }
+        return refs; }""", [pid, list(png), count])
+
+
+def test_a_big_project_keeps_few_cards_in_the_dom_and_every_one_reachable(vault):
+    pid = vault.call("createProject", {"title": "Six hundred frames"})
+    refs = _fill(vault, pid, FRAMES)
+    vault.open(f"#/project/{pid}")
+    grid = vault.page.locator("#assets")
+    cards = grid.locator(".asset-card")
+    expect(cards.first).to_have_attribute("aria-posinset", "1")
+    expect(cards.first).to_have_attribute("aria-setsize", str(FRAMES))
+    expect(vault.page.locator("#project-summary")).to_contain_text(f"{FRAMES} files")
+    shown = cards.count()
+    assert 0 < shown < 100, shown  # a window, not 600 cards
+    # The grid is as tall as all its rows, so the scrollbar tells the truth.
+    assert grid.bounding_box()["height"] > (FRAMES // 10) * 288
+
+    # Keyboard: one card in the tab order; End goes to the last asset, rendering it.
+    first = cards.first
+    first.focus()
+    assert vault.page.evaluate("() => document.querySelectorAll('#assets [tabindex=\"0\"]').length") == 4
+    vault.page.keyboard.press("End")
+    last = grid.locator(f'[data-ref="{refs[-1]}"]')
+    expect(last).to_be_focused()
+    expect(last).to_have_attribute("aria-posinset", str(FRAMES))
+    expect(last).to_have_attribute("tabindex", "0")
+    expect(last.locator(".asset-name")).to_have_text(f"frame-{FRAMES - 1:04d}.png")
+    vault.page.keyboard.press("ArrowLeft")
+    expect(grid.locator(f'[data-ref="{refs[-2]}"]')).to_be_focused()
+    expect(last).to_have_attribute("tabindex", "-1")
+    assert cards.count() < 100
+    vault.page.keyboard.press("Home")
+    expect(grid.locator(f'[data-ref="{refs[0]}"]')).to_be_focused()
+
+    # Scrolling to the middle renders the middle, with its previews.
+    vault.page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight / 2)")
+    middle = grid.locator(f'[data-ref="{refs[FRAMES // 2]}"]')
+    expect(middle).to_be_visible()
+    expect(middle.locator("img")).to_have_count(1)
+    assert grid.locator(f'[data-ref="{refs[0]}"]').count() == 0
+
+    # A change lands in place: delete a card in view (through its button), and save one more.
+    middle.get_by_role("button", name="Delete").click()
+    expect(middle).to_have_count(0)
+    expect(vault.page.locator("#project-summary")).to_contain_text(f"{FRAMES - 1} files")
+    scroll = vault.page.evaluate("() => window.scrollY")
+    assert scroll > 1000  # the page was not redrawn from the top
+    vault.call("saveDataUrl", pid, "data:image/png;base64," + __import__("base64").b64encode(
+        image_bytes("PNG", (40, 30), seed=9)).decode())
+    expect(cards.first).to_have_attribute("aria-setsize", str(FRAMES))
+    expect(vault.page.locator("#project-summary")).to_contain_text(f"{FRAMES} files")
+    assert abs(vault.page.evaluate("() => window.scrollY") - scroll) < 5
+
+
+def test_download_from_a_card_gives_the_stored_bytes(vault):
+    pid = vault.call("createProject", {"title": "One"})
+    png = image_bytes("PNG", (64, 48), seed=11)
+    ref = vault.save_bytes(pid, png, "image/png", {"name": "hero.png"})
+    vault.open(f"#/project/{pid}")
+    card = vault.page.locator(f'[data-ref="{ref}"]')
+    with vault.page.expect_download() as got:
+        card.get_by_role("button", name="Download").click()
+    download = got.value
+    assert download.suggested_filename == "hero.png"
+    assert open(download.path(), "rb").read() == png
