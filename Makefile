@@ -50,7 +50,7 @@ e2e: setup browser
 	$(PY) -m pytest -m e2e
 
 bench: setup browser
-	$(PY) -m bench
+	$(PY) -m bench $(if $(ONLY),--only $(ONLY)) $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

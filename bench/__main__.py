@@ -1,6 +1,7 @@
 """Benchmarks: the vault against peers doing the same work in the same browser, in one run.
 
     make bench            (or: .venv/bin/python -m bench [--rounds 3])
+    make bench ARGS="--only scale"     10,000 frames on an on-disk profile (several minutes)
 
 Prints each figure and its ratio to the peer, and writes bench/results/latest.json.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench import scale as scale_bench
 from tests.conftest import CHROMIUM_ARGS
 from tests.e2e.server import Server
 
@@ -217,8 +219,15 @@ def main(argv=None) -> int:
     parser.add_argument("--archive-mib", type=int, default=256)
     parser.add_argument("--profiles", default="disk,memory",
                         help="comma-separated: disk (a user's profile; the targets are judged here), memory (incognito)")
-    parser.add_argument("--only", choices=["ingest", "start", "archive"], help="run one group")
+    parser.add_argument("--only", choices=["ingest", "start", "archive", "scale"],
+                        help="run one group (scale runs only when named: it takes minutes)")
+    parser.add_argument("--frames", type=int, default=10_000, help="scale: frames in the project")
+    parser.add_argument("--frame-side", type=int, default=184, help="scale: frame PNG side (184: ~100 KB)")
+    parser.add_argument("--fill-projects", type=int, default=99, help="scale: more projects for listProjects")
+    parser.add_argument("--fill-assets", type=int, default=404, help="scale: assets in each of those")
     args = parser.parse_args(argv)
+    if args.only == "scale":
+        args.profiles = "disk"
     server = Server()
     results = {}
     try:
@@ -233,6 +242,9 @@ def main(argv=None) -> int:
                     if args.only in (None, "archive"):
                         got["archive"] = archives(profiles, server, args.rounds, args.archive_entries,
                                                   args.archive_mib)
+                    if args.only == "scale":
+                        got["scale"] = scale_bench.scale(profiles, server, args.rounds, args.frames,
+                                                         args.frame_side, args.fill_projects, args.fill_assets)
                     if args.only in (None, "start"):
                         got["start"] = cold_start(profiles, server, max(args.rounds, 5))
                 finally:
@@ -246,6 +258,8 @@ def main(argv=None) -> int:
             report_ingest(got["ingest"], args)
         if "archive" in got:
             report_archive(got["archive"], args)
+        if "scale" in got:
+            scale_bench.report(got["scale"])
         if "start" in got:
             m, start = got["start"]["median_ms"], got["start"]
             print(f"Start-up to ready: vault cold {m['vault_cold']:.0f} ms vs bare loadPyodide {m['peer_cold']:.0f} ms "

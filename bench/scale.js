@@ -1,0 +1,135 @@
+// Work for bench/scale.py, evaluated in the app's page: a project of real PNG frames at the
+// scale AI video work reaches, and a raw IndexedDB peer doing the same writes.
+window.scaleBench = (() => {
+  let frame = null;  // one real ~100 KB PNG; every saved frame is it plus its own trailing bytes
+  const longTasks = [];
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push([e.startTime, e.duration]); })
+    .observe({ type: "longtask", buffered: true });
+
+  async function png(width, height) {
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext("2d");
+    const image = ctx.createImageData(width, height);
+    for (let i = 0; i < image.data.length; i += 65536) {  // noise: PNG cannot squeeze it, as with real frames
+      crypto.getRandomValues(image.data.subarray(i, Math.min(i + 65536, image.data.length)));
+    }
+    for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
+    ctx.putImageData(image, 0, 0);
+    return canvas.convertToBlob({ type: "image/png" });
+  }
+
+  // Bytes after IEND are ignored by decoders: each frame is a distinct, decodable PNG.
+  const nth = (i) => new Blob([frame, `frame ${i}`], { type: "image/png" });
+
+  const peerDb = () => new Promise((resolve, reject) => {
+    const req = indexedDB.open("scale-peer", 1);
+    req.onupgradeneeded = () => req.result.createObjectStore("blobs");
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+
+  const put = (db, blob, key) => new Promise((resolve, reject) => {
+    const tx = db.transaction("blobs", "readwrite", { durability: "strict" });
+    tx.objectStore("blobs").put(blob, key);
+    tx.oncomplete = resolve;
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  });
+
+  const tasksSince = (t0) => longTasks.filter(([start]) => start >= t0).map(([, d]) => d);
+
+  return {
+    async makeFrame(side) { frame = await png(side, side); return frame.size; },
+
+    // n sequential awaited puts of n frames, strict durability, as the vault's saves are.
+    async peerSequential(n, from) {
+      const db = await peerDb();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await put(db, nth(from + i), from + i);
+      const ms = performance.now() - t0;
+      db.close();
+      return ms;
+    },
+
+    async vaultSequential(pid, n, from) {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await window.assetVault.saveBlob(pid, nth(from + i));
+      return performance.now() - t0;
+    },
+
+    // Saves in bursts as a generator streams frames; then until every checksum and preview is in.
+    async vaultBursts(pid, n, burst) {
+      const t0 = performance.now();
+      const refs = [];
+      for (let i = 0; i < n; i += burst) {
+        const count = Math.min(burst, n - i);
+        refs.push(...await Promise.all(Array.from({ length: count }, (_, k) => window.assetVault.saveBlob(pid, nth(i + k)))));
+      }
+      const saved = performance.now() - t0;
+      return [saved, refs.length];
+    },
+
+    // Settled: every frame of pid has its CRC-32 and its preview (or was judged undecodable).
+    async settled(pid) {
+      const metas = await window.assetVault.listAssets(pid);
+      const frames = metas.filter((m) => m.role !== "thumbnail");
+      return [frames.length, frames.filter((m) => m.crc32 !== null).length,
+              frames.filter((m) => m.thumbnailRef).length];
+    },
+
+    longTasksSince(t0) { return tasksSince(t0); },
+    now() { return performance.now(); },
+
+    // Route to the project; resolve when its first screen of cards has painted.
+    async open(pid) {
+      const t0 = performance.now();
+      location.hash = `#/project/${pid}`;
+      for (;;) {
+        await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+        const cards = document.querySelectorAll("#assets .asset-card");
+        if (cards.length && cards[0].querySelector("img")) break;
+        if (performance.now() - t0 > 120000) throw new Error("the project never showed");
+      }
+      const ms = performance.now() - t0;
+      return [ms, document.querySelectorAll(".asset-card").length, document.querySelectorAll("*").length];
+    },
+
+    // Scroll through the whole grid a screen at a time, a frame per step; the longest frame.
+    async scrollThrough() {
+      const t0 = performance.now();
+      let worst = 0;
+      let last = performance.now();
+      const step = window.innerHeight;
+      for (let y = 0; y < document.documentElement.scrollHeight; y += step) {
+        window.scrollTo(0, y);
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        worst = Math.max(worst, now - last);
+        last = now;
+      }
+      return [performance.now() - t0, worst, document.querySelectorAll(".asset-card").length,
+              tasksSince(t0)];
+    },
+
+    async timeList(rounds) {
+      const samples = [];
+      for (let i = 0; i < rounds; i++) {
+        const t0 = performance.now();
+        await window.assetVault.listProjects();
+        samples.push(performance.now() - t0);
+      }
+      return samples;
+    },
+
+    // Many small projects quickly: a tiny PNG each, saved in bursts.
+    async fill(projects, perProject) {
+      const tiny = await png(8, 8);
+      for (let p = 0; p < projects; p++) {
+        const pid = await window.assetVault.createProject({ title: `filler ${p}` });
+        for (let i = 0; i < perProject; i += 500) {
+          await Promise.all(Array.from({ length: Math.min(500, perProject - i) },
+            (_, k) => window.assetVault.saveBlob(pid, new Blob([tiny, `${p}/${i + k}`], { type: "image/png" }))));
+        }
+      }
+    },
+  };
+})();
