@@ -225,6 +225,7 @@ def main(argv=None) -> int:
     parser.add_argument("--frame-side", type=int, default=184, help="scale: frame PNG side (184: ~100 KB)")
     parser.add_argument("--fill-projects", type=int, default=99, help="scale: more projects for listProjects")
     parser.add_argument("--fill-assets", type=int, default=404, help="scale: assets in each of those")
+    parser.add_argument("--parts", default=",".join(scale_bench.PARTS), help="scale: which parts to run")
     args = parser.parse_args(argv)
     if args.only == "scale":
         args.profiles = "disk"
@@ -244,7 +245,8 @@ def main(argv=None) -> int:
                                                   args.archive_mib)
                     if args.only == "scale":
                         got["scale"] = scale_bench.scale(profiles, server, args.rounds, args.frames,
-                                                         args.frame_side, args.fill_projects, args.fill_assets)
+                                                         args.frame_side, args.fill_projects, args.fill_assets,
+                                                         args.parts.split(","))
                     if args.only in (None, "start"):
                         got["start"] = cold_start(profiles, server, max(args.rounds, 5))
                 finally:

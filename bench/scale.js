@@ -65,7 +65,14 @@ window.scaleBench = (() => {
         refs.push(...await Promise.all(Array.from({ length: count }, (_, k) => window.assetVault.saveBlob(pid, nth(i + k)))));
       }
       const saved = performance.now() - t0;
-      return [saved, refs.length];
+      return [saved, refs[refs.length - 1]];
+    },
+
+    // Background work runs in save order, checksums first: when the last frame has its preview,
+    // the rest are done. Cheap to poll (listing 20,000 records every poll made long tasks).
+    async lastDone(ref) {
+      const meta = await window.assetVault.getMeta(ref);
+      return meta.crc32 !== null && meta.thumbnailRef !== null;
     },
 
     // Settled: every frame of pid has its CRC-32 and its preview (or was judged undecodable).
@@ -76,7 +83,7 @@ window.scaleBench = (() => {
               frames.filter((m) => m.thumbnailRef).length];
     },
 
-    longTasksSince(t0) { return tasksSince(t0); },
+    longTasksSince(t0) { return longTasks.filter(([start]) => start >= t0); },
     now() { return performance.now(); },
 
     // Route to the project; resolve when its first screen of cards has painted.
