@@ -218,9 +218,11 @@ class IdbStore:
         return to_py_record(await self._read("blobs", lambda s: s.get(ref)))
 
     async def get_blobs(self, refs: list[str]) -> dict:
-        return {ref: blob for ref, blob in zip(refs, await self._get_many("blobs", refs)) if blob is not None}
+        # A Blob crosses as it is (no record conversion: at 20,000 Blobs the type checks took 1 s).
+        found = await self._get_many("blobs", refs, plain=False)
+        return {ref: blob for ref, blob in zip(refs, found) if blob is not None}
 
-    async def _get_many(self, store_name: str, keys: list[str]) -> list:
+    async def _get_many(self, store_name: str, keys: list[str], plain: bool = True) -> list:
         for attempt in (1, 2):
             tx = await self._tx([store_name])
             store = tx.objectStore(store_name)
@@ -232,6 +234,8 @@ class IdbStore:
                 if attempt == 2:  # see _read
                     raise StorageUnavailableError(f"The browser could not read the vault's storage ({err}).") from None
                 await self._close_event()
+        if not plain:
+            return [request.result for request in requests]  # a Blob, or None for a missing key
         return [to_py_record(request.result) for request in requests]
 
     async def add_assets(self, entries, project) -> None:
