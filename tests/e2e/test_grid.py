@@ -63,6 +63,7 @@ def test_a_big_project_keeps_few_cards_in_the_dom_and_every_one_reachable(vault)
     # A change lands in place: delete a card in view (through its button), and save one more.
     middle.get_by_role("button", name="Delete").click()
     expect(middle).to_have_count(0)
+    expect(grid.locator(f'[data-ref="{refs[FRAMES // 2 + 1]}"]')).to_be_focused()  # focus stays in the grid
     expect(vault.page.locator("#project-summary")).to_contain_text(f"{FRAMES - 1} files")
     scroll = vault.page.evaluate("() => window.scrollY")
     assert scroll > 1000  # the page was not redrawn from the top

@@ -183,12 +183,26 @@ class AssetGrid:
         self.index = {m["ref"]: i for i, m in enumerate(metas)}
         self.el.setAttribute("aria-label", f"{len(metas)} files")
         self.active = min(self.active, max(0, len(metas) - 1))
+        refill = []
         for ref in list(self.cards):
-            if ref not in self.index or old.get(ref) != metas[self.index[ref]]:
+            card = self.cards[ref]
+            focused = bool(card.contains(js.document.activeElement))
+            if ref not in self.index:
                 self.cards.pop(ref).remove()
+                if focused and metas:  # deleted from its own button: the next card takes the focus
+                    self._focus_after = metas[self.active]["ref"]
+            elif old.get(ref) != metas[self.index[ref]]:
+                # Redrawn where it stands (a preview arrived): removing it would drop the focus.
+                fresh = self.cards[ref] = self._card(metas[self.index[ref]])
+                card.replaceWith(fresh)
+                refill.append(ref)
+                if focused:
+                    fresh.focus(_no_scroll())
         for ref, card in self.cards.items():
             card.setAttribute("aria-setsize", str(len(metas)))
             card.setAttribute("aria-posinset", str(self.index[ref] + 1))
+        if refill:
+            self.view.shell.run(self._previews(refill))
         self.update()
 
     # -- input ----------------------------------------------------------------------------
