@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .errors import InvalidArchiveError, InvalidInputError
 from .ids import is_valid_ref
-from .model import MAX_NAME, PROJECT_FIELDS, AssetOptions, new_project
+from .model import MAX_NAME, PROJECT_FIELDS, AssetOptions, extension, new_project
 from .sniff import KINDS
 from .zipreader import Member, Source, check_name, folded, stream_member
 from .zipwriter import ZipEntry
@@ -31,12 +31,6 @@ MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 FOLDERS = {"image": "images", "video": "videos", "audio": "audio"}
 THUMBNAILS = "thumbnails"
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
-_EXT = {"image/jpeg": "jpg", "audio/mpeg": "mp3", "video/quicktime": "mov", "audio/x-wav": "wav",
-        "audio/wav": "wav", "video/x-matroska": "mkv", "audio/mp4": "m4a", "audio/aac": "aac"}
-
-
-def extension(mime: str) -> str:
-    return _EXT.get(mime) or mime.split("/", 1)[1].removeprefix("x-")
 
 
 def safe_file_name(name: str, mime: str, fallback: str) -> str:

@@ -129,6 +129,14 @@ def asset_record(*, ref: str, project_id: str, kind: str, mime: str, size: int, 
     }
 
 
+_EXT = {"image/jpeg": "jpg", "audio/mpeg": "mp3", "video/quicktime": "mov", "audio/x-wav": "wav",
+        "audio/wav": "wav", "video/x-matroska": "mkv", "audio/mp4": "m4a", "audio/aac": "aac"}
+
+
+def extension(mime: str) -> str:
+    return _EXT.get(mime) or mime.split("/", 1)[1].removeprefix("x-")
+
+
 def default_name(kind: str, mime: str, created_at: int) -> str:
     ext = mime.split("/", 1)[1].replace("x-", "").replace("mpeg", "mp3").replace("quicktime", "mov")
     return f"{kind}-{created_at}.{ext}"

@@ -69,7 +69,7 @@ class BlobPort(Protocol):
 
 class ThumbnailPort(Protocol):
     async def make(self, blob: Blob, kind: str, mime: str) -> Blob | None:
-        """A small WebP preview of an image or a video's poster frame; None if it cannot decode."""
+        """A small JPEG preview of an image or a video's poster frame; None if it cannot decode."""
 
 
 class KeyValuePort(Protocol):

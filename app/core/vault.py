@@ -24,7 +24,7 @@ from typing import Callable
 from .dataurl import parse_data_url
 from .errors import InvalidInputError, NotFoundError
 from .ids import is_valid_ref, new_project_id, new_ref
-from .model import AssetOptions, asset_record, default_name, new_project
+from .model import AssetOptions, asset_record, default_name, extension, new_project
 from .ports import Blob, BlobPort, StorePort, ThumbnailPort
 from .sniff import SNIFF_BYTES, MediaType, resolve_type
 
@@ -440,7 +440,7 @@ class Vault:
             meta = asset_record(
                 ref=new_ref(), project_id=parent["projectId"], kind="image", mime=media.mime, size=len(piece),
                 crc32=zlib.crc32(piece), created_at=self.clock(),
-                options=AssetOptions(role=THUMBNAIL_ROLE, name=f"{base}.thumb.{media.mime.split('/')[1]}",
+                options=AssetOptions(role=THUMBNAIL_ROLE, name=f"{base}.thumb.{extension(media.mime)}",
                                      params={"thumbnailOf": parent["ref"]}),
                 default_name="")
             items.append((parent["ref"], meta, blob))

@@ -71,10 +71,10 @@ def test_export_delete_import_restores_every_byte_field_and_param(vault, tmp_pat
         assert z.testzip() is None and z.namelist()[0] == "manifest.json"
         manifest = json.loads(z.read("manifest.json"))
         paths = {a["path"] for a in manifest["assets"]}
-        assert {"images/frame 0.png", "thumbnails/frame 0.thumb.webp"} <= paths
+        assert {"images/frame 0.png", "thumbnails/frame 0.thumb.jpg"} <= paths
         assert sum(p.startswith("audio/") for p in paths) == 1
         assert z.read("images/frame 1.png") == frames[1]
-    # The command-line check decodes every image, the browser-made WebP previews included.
+    # The command-line check decodes every image, the browser-made JPEG previews included.
     (tmp_path / "export.zip").write_bytes(data)
     done = subprocess.run([sys.executable, "-m", "tools.archive", "verify", str(tmp_path / "export.zip")],
                           capture_output=True, text=True, cwd=ROOT)

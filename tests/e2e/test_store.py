@@ -123,7 +123,7 @@ def test_picker_adds_show_progress_and_thumbnails(vault, tmp_path):
     vault.wait_thumbnails(pid, 3)
     cards = vault.page.locator(".asset-card[data-kind=image] img[data-preview=thumbnail]")
     expect(cards).to_have_count(3)  # the grid redraws with the previews once they are stored
-    # The grid shows the WebP previews, decoded and at most 320 px wide.
+    # The grid shows the JPEG previews, decoded and at most 320 px wide.
     for i in range(3):
         expect(cards.nth(i)).to_have_js_property("complete", True)
         assert 0 < cards.nth(i).evaluate("img => img.naturalWidth") <= 320
@@ -229,7 +229,7 @@ def test_a_recorded_video_is_stored_with_a_poster_frame(vault):
     assert (meta["kind"], meta["mime"], meta["role"]) == ("video", "video/webm", "clip") and meta["size"] > 1000
     vault.wait_thumbnails(pid, 1)
     thumb = vault.call("getMeta", vault.call("getMeta", ref)["thumbnailRef"])
-    assert (thumb["role"], thumb["mime"], thumb["params"]) == ("thumbnail", "image/webp", {"thumbnailOf": ref})
+    assert (thumb["role"], thumb["mime"], thumb["params"]) == ("thumbnail", "image/jpeg", {"thumbnailOf": ref})
     # The poster is a real frame of the clip, scaled to 320 px wide: mostly blue or red pixels.
     size, rgb = vault.page.evaluate(
         """async (ref) => {
