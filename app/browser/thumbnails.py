@@ -28,17 +28,31 @@ def _fit(width: int, height: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-async def _encode(source, width: int, height: int):
-    w, h = _fit(width, height)
-    canvas = js.OffscreenCanvas.new(w, h)
-    context = canvas.getContext("2d")
-    context.fillStyle = BACKGROUND
-    context.fillRect(0, 0, w, h)
-    context.drawImage(source, 0, 0, w, h)
-    return await canvas.convertToBlob(to_js_record({"type": "image/jpeg", "quality": QUALITY}))
-
-
 class BrowserThumbnails:
+    """Reuses what it can across frames: a project's frames share one size, and each JS object
+    made from Python costs tens of microseconds, which at 10,000 frames added up to seconds."""
+
+    def __init__(self):
+        self._canvases: dict = {}  # (w, h) -> (OffscreenCanvas, its 2D context)
+        self._resize: dict = {}  # (w, h) -> createImageBitmap options
+        self._jpeg = None
+
+    async def _encode(self, source, width: int, height: int):
+        w, h = _fit(width, height)
+        if (w, h) not in self._canvases:
+            if len(self._canvases) > 8:
+                self._canvases.clear()
+            canvas = js.OffscreenCanvas.new(w, h)
+            self._canvases[(w, h)] = (canvas, canvas.getContext("2d"))
+        canvas, context = self._canvases[(w, h)]
+        if self._jpeg is None:
+            self._jpeg = to_js_record({"type": "image/jpeg", "quality": QUALITY})
+        context.fillStyle = BACKGROUND
+        context.fillRect(0, 0, w, h)
+        context.drawImage(source, 0, 0, w, h)
+        # convertToBlob takes its snapshot when called: the canvas is free for the next frame.
+        return await canvas.convertToBlob(self._jpeg)
+
     async def make(self, blob, kind: str, mime: str):
         try:
             if kind == "image":
@@ -53,12 +67,15 @@ class BrowserThumbnails:
         full = await js.createImageBitmap(blob)
         try:
             w, h = _fit(full.width, full.height)
-            small = await js.createImageBitmap(full, to_js_record(
-                {"resizeWidth": w, "resizeHeight": h, "resizeQuality": "high"}))
+            if (w, h) not in self._resize:
+                if len(self._resize) > 64:
+                    self._resize.clear()
+                self._resize[(w, h)] = to_js_record({"resizeWidth": w, "resizeHeight": h, "resizeQuality": "high"})
+            small = await js.createImageBitmap(full, self._resize[(w, h)])
         finally:
             full.close()
         try:
-            return await _encode(small, w, h)
+            return await self._encode(small, w, h)
         finally:
             small.close()
 
@@ -72,7 +89,7 @@ class BrowserThumbnails:
             await settle(video, ok="onloadeddata", fail="onerror", value=lambda: None)
             video.currentTime = min(0.5, (video.duration or 0) / 2) if video.duration == video.duration else 0
             await settle(video, ok="onseeked", fail="onerror", value=lambda: None)
-            return await _encode(video, video.videoWidth, video.videoHeight)
+            return await self._encode(video, video.videoWidth, video.videoHeight)
         finally:
             video.removeAttribute("src")
             video.load()

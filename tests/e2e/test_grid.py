@@ -1,6 +1,9 @@
 """A big project's grid: only the cards near the viewport are in the DOM, yet scrolling, the
 keyboard and a screen reader's list semantics reach every asset; changes land in place."""
 
+import io
+
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.media import image_bytes
@@ -85,3 +88,27 @@ def test_download_from_a_card_gives_the_stored_bytes(vault):
     download = got.value
     assert download.suggested_filename == "hero.png"
     assert open(download.path(), "rb").read() == png
+
+
+def test_previews_made_together_each_show_their_own_frame(vault):
+    # Previews are made eight at a time on shared canvases: each must come out of its own frame.
+    colours = [(230, 20, 20), (20, 230, 20), (20, 20, 230), (230, 230, 20)] * 4
+    pngs = []
+    for colour in colours:
+        out = io.BytesIO()
+        Image.new("RGB", (480, 270), colour).save(out, "PNG")
+        pngs.append(out.getvalue())
+    pid = vault.call("createProject", {"title": "Colours"})
+    refs = vault.save_blobs([(pid, png, "image/png") for png in pngs])
+    vault.wait_thumbnails(pid, len(refs))
+    got = vault.page.evaluate("""async (refs) => Promise.all(refs.map(async (ref) => {
+        const meta = await window.assetVault.getMeta(ref);
+        const bitmap = await createImageBitmap(await window.assetVault.getBlob(meta.thumbnailRef));
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const context = canvas.getContext("2d");
+        context.drawImage(bitmap, 0, 0);
+        return [bitmap.width, bitmap.height, Array.from(context.getImageData(bitmap.width / 2, bitmap.height / 2, 1, 1).data.slice(0, 3))];
+      }))""", refs)
+    for (width, height, rgb), colour in zip(got, colours):
+        assert (width, height) == (320, 180)
+        assert all(abs(a - b) < 24 for a, b in zip(rgb, colour)), (rgb, colour)
