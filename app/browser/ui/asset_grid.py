@@ -34,7 +34,6 @@ class AssetGrid:
         self.urls: dict[str, str] = {}  # ref -> object URL of its preview source
         self.active = 0  # the card in the tab order
         self.cols = 1
-        self.window = (0, 0)
         self._frame_pending = False
         self._focus_after = None
         self.el = h("ul", {"class": "grid windowed", "id": "assets", "role": "list",
@@ -80,7 +79,6 @@ class AssetGrid:
         last_row = min(rows, int((-top + js.window.innerHeight) // pitch) + 1 + OVERSCAN_ROWS)
         start, end = first_row * self.cols, min(len(self.metas), last_row * self.cols)
         self.el.style.paddingTop = f"{first_row * pitch}px"
-        self.window = (start, end)
         wanted = [m["ref"] for m in self.metas[start:end]]
         keep = set(wanted)
         for ref in [r for r in self.cards if r not in keep]:

@@ -26,7 +26,7 @@ class ProjectView:
         self.busy = False
         self.delete_armed = False
         self.grid: AssetGrid | None = None
-        self.section = None
+        self.loading = False
 
     def shows(self, project_id) -> bool:
         # A redraw mid-add would drop the progress bar; the add redraws once at its end.
@@ -60,19 +60,19 @@ class ProjectView:
         self.loading = True
         self.summary = h("span", {"class": "meta", "id": "project-summary"})
         self._summarise(project)
-        self.head = h("div", {"class": "project-head"}, h("h1", None, project["title"]), self.summary,
-                      self._export_button(), self._delete_project_button())
-        self.section = h("section", None,
-                         h("nav", None, h("a", {"href": "#/"}, "← Projects")),
-                         self.head,
-                         h("p", {"class": "meta"}, project["prompt"]) if project.get("prompt") else None,
-                         self.zone or self._add_zone(),
-                         self.grid.el,
-                         h("p", {"class": "empty", "id": "no-media", "hidden": bool(media)},
-                           "No media yet: drop files above."))
+        head = h("div", {"class": "project-head"}, h("h1", None, project["title"]), self.summary,
+                 self._export_button(), self._delete_project_button())
+        section = h("section", None,
+                    h("nav", None, h("a", {"href": "#/"}, "← Projects")),
+                    head,
+                    h("p", {"class": "meta"}, project["prompt"]) if project.get("prompt") else None,
+                    self.zone or self._add_zone(),
+                    self.grid.el,
+                    h("p", {"class": "empty", "id": "no-media", "hidden": bool(media)},
+                      "No media yet: drop files above."))
         self.shell.run(self._load_rest(chunks, self.grid))
         self.grid.schedule()
-        return self.section
+        return section
 
     async def _load_rest(self, chunks, grid) -> None:
         media = list(grid.metas)
