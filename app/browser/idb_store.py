@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 
 import js
-from pyodide.ffi import JsException, create_proxy
+from pyodide.ffi import JsException, create_proxy, to_js
 
 from app.core.errors import QuotaExceededError, StorageUnavailableError
 from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
@@ -22,6 +22,8 @@ from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
 from .jsconv import DomError, js_error_name, settle, to_js_record, to_py_record
 
 _STRICT = js.JSON.parse('{"durability": "strict"}')
+# request => request.result as a JS function, for Array.map: the getter called with the element as `this`.
+_RESULT_OF = js.Function.prototype.call.bind(js.Object.getOwnPropertyDescriptor(js.IDBRequest.prototype, "result").get)
 
 
 async def _quota_message() -> str:
@@ -218,11 +220,24 @@ class IdbStore:
         return to_py_record(await self._read("blobs", lambda s: s.get(ref)))
 
     async def get_blobs(self, refs: list[str]) -> dict:
-        # A Blob crosses as it is (no record conversion: at 20,000 Blobs the type checks took 1 s).
-        found = await self._get_many("blobs", refs, plain=False)
+        """The requests are made and read by JS's own Array.map: two calls across the FFI instead
+        of two per Blob (at 20,000 Blobs those calls were ~0.5 s of an export)."""
+        keys = to_js(refs)
+        for attempt in (1, 2):
+            tx = await self._tx(["blobs"])
+            store = tx.objectStore("blobs")
+            requests = keys.map(store.get.bind(store))  # get(key, index, array): the extras are ignored
+            try:
+                await settle(tx, ok="oncomplete", fail="onerror", also_fail="onabort", value=lambda: None)
+                break
+            except DomError as err:
+                if attempt == 2:  # see _read
+                    raise StorageUnavailableError(f"The browser could not read the vault's storage ({err}).") from None
+                await self._close_event()
+        found = requests.map(_RESULT_OF)  # a Blob, or undefined (None) for a missing key
         return {ref: blob for ref, blob in zip(refs, found) if blob is not None}
 
-    async def _get_many(self, store_name: str, keys: list[str], plain: bool = True) -> list:
+    async def _get_many(self, store_name: str, keys: list[str]) -> list:
         for attempt in (1, 2):
             tx = await self._tx([store_name])
             store = tx.objectStore(store_name)
@@ -234,8 +249,6 @@ class IdbStore:
                 if attempt == 2:  # see _read
                     raise StorageUnavailableError(f"The browser could not read the vault's storage ({err}).") from None
                 await self._close_event()
-        if not plain:
-            return [request.result for request in requests]  # a Blob, or None for a missing key
         return [to_py_record(request.result) for request in requests]
 
     async def add_assets(self, entries, project) -> None:

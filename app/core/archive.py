@@ -45,10 +45,12 @@ def safe_file_name(name: str, mime: str, fallback: str) -> str:
 def _unique(path: str, taken: set[str]) -> str:
     stem, dot, ext = path.rpartition(".")
     candidate, n = path, 2
-    while folded(candidate) in taken:
+    key = folded(candidate)
+    while key in taken:
         candidate = f"{stem}-{n}.{ext}" if dot else f"{path}-{n}"
+        key = folded(candidate)
         n += 1
-    taken.add(folded(candidate))
+    taken.add(key)
     return candidate
 
 

@@ -19,7 +19,7 @@ import asyncio
 import zlib
 from collections import deque
 from contextlib import contextmanager
-from typing import Callable
+from typing import Awaitable, Callable
 
 from .dataurl import parse_data_url
 from .errors import InvalidInputError, NotFoundError
@@ -245,11 +245,15 @@ class Vault:
             self._after_store(meta, blob)
         return True
 
-    async def project_contents(self, project_id: object) -> tuple[dict, list[dict], dict]:
-        """(project, its assets' metadata, {ref: Blob} of those whose bytes are stored): for export."""
+    async def project_contents(self, project_id: object) -> tuple[dict, list[dict], Awaitable[dict]]:
+        """(project, its assets' metadata, an awaitable of {ref: Blob} for those whose bytes are
+        stored): for export. The Blobs are being read when this returns, so the caller can work
+        out the archive's headers meanwhile."""
         project = await self.get_project(project_id)
         assets = await self.store.list_assets(project_id)
-        return project, assets, await self.store.get_blobs([m["ref"] for m in assets])
+        reading = asyncio.ensure_future(self.store.get_blobs([m["ref"] for m in assets]))
+        await asyncio.sleep(0)  # the read's first step runs, and issues every request
+        return project, assets, reading
 
     async def record_crcs(self, crcs: dict[str, int]) -> None:
         # Not announced: a checksum changes nothing anyone looks at, and announcing 10,000 of

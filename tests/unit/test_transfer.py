@@ -80,6 +80,22 @@ def test_export_checksums_what_the_background_has_not_reached(harness, run):
     assert harness.store.metas[ref]["crc32"] is not None
 
 
+def test_export_leaves_out_what_has_no_bytes_and_links_to_no_missing_preview(harness, run, project):
+    store = harness.store
+    frame, *_ = [r for r, m in store.metas.items() if m["role"] == "frame" and m["thumbnailRef"]]
+    voice = next(r for r, m in store.metas.items() if m["kind"] == "audio")
+    del store.blobs[voice], store.blobs[store.metas[frame]["thumbnailRef"]]
+    name, data, missing = exported(harness, run, project)
+    assert sorted(missing) == sorted([store.metas[voice]["name"], "frame.thumb.webp"])
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.testzip() is None
+        manifest = json.loads(z.read("manifest.json"))
+        paths = {a["path"] for a in manifest["assets"]}
+        assert paths == set(z.namelist()[1:]) and len(paths) == 3
+        linked = {a["ref"]: a["thumbnailRef"] for a in manifest["assets"]}
+        assert linked[frame] is None and all(t is None or t in linked for t in linked.values())
+
+
 def test_a_round_trip_restores_every_byte_field_and_param(harness, run, project):
     before = snapshot(harness.store)
     _, data, _ = exported(harness, run, project)
