@@ -44,7 +44,7 @@ async def start() -> None:
     except StorageUnavailableError:
         kv = None
     refs = AppStorage(kv)
-    vault = Vault(store, BrowserBlobs(), BrowserThumbnails(), MonotonicClock(js.Date.now))
+    vault = Vault(store, BrowserBlobs(), BrowserThumbnails(_worker_url('preview-worker')), MonotonicClock(js.Date.now))
     shell = Shell(vault, refs, None)
     settings = Settings(refs)
     provider = FetchProvider(lambda: settings.provider_url(default=str(js.location.origin)))
@@ -69,6 +69,12 @@ async def start() -> None:
     _register_service_worker(shell)
     poller.resume_all()
     await vault.resume_background()
+
+
+def _worker_url(link_id: str) -> str | None:
+    """A worker script index.html names in a <link> (so that it is precached and works offline)."""
+    link = js.document.getElementById(link_id)
+    return str(link.href) if link else None
 
 
 def _register_service_worker(shell) -> None:

@@ -22,6 +22,7 @@ from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
 from .jsconv import DomError, js_error_name, settle, to_js_record, to_py_record
 
 _STRICT = js.JSON.parse('{"durability": "strict"}')
+_RELAXED = js.JSON.parse('{"durability": "relaxed"}')
 # request => request.result as a JS function, for Array.map: the getter called with the element as `this`.
 _RESULT_OF = js.Function.prototype.call.bind(js.Object.getOwnPropertyDescriptor(js.IDBRequest.prototype, "result").get)
 
@@ -148,6 +149,8 @@ class IdbStore:
         return self._transaction(stores, mode)
 
     def _transaction(self, stores: list[str], mode: str):
+        if mode == "relaxed":
+            return self.db.transaction(js.Array.of(*stores), "readwrite", _RELAXED)
         if mode == "readwrite":
             return self.db.transaction(js.Array.of(*stores), mode, _STRICT)
         return self.db.transaction(js.Array.of(*stores), mode)
@@ -366,7 +369,7 @@ class IdbStore:
 
     async def set_crcs(self, crcs: dict[str, int]) -> set[str]:
         """Record many CRC-32s in one transaction; the refs whose asset still exists."""
-        tx = await self._tx(["assets"], "readwrite")
+        tx = await self._tx(["assets"], "relaxed")
         assets = tx.objectStore("assets")
         done = set()
 
@@ -386,7 +389,7 @@ class IdbStore:
     async def attach_thumbnails(self, items: list) -> list[bool]:
         """(parent ref, thumbnail metadata, Blob) items in one transaction; each is stored and
         linked unless its parent is gone or has a preview already (a provider's, or one made here)."""
-        tx = await self._tx(["assets", "blobs", "projects"], "readwrite")
+        tx = await self._tx(["assets", "blobs", "projects"], "relaxed")
         assets, blobs, projects = (tx.objectStore(n) for n in ("assets", "blobs", "projects"))
         attached = [False] * len(items)
         pending = [len(items)]

@@ -38,7 +38,8 @@ MAX_THUMBNAIL_BYTES = 5 * 1024 * 1024
 CRC_BATCH_BYTES = 8 * 1024 * 1024
 CRC_BATCH_COUNT = 256
 THUMB_BATCH = 16
-THUMB_PARALLEL = 8  # decoding runs off the main thread: 8 measured ~20% faster than 4 on 2 cores
+THUMB_PARALLEL = 16  # all of a batch at once: the worker takes it as one message
+STORE_AHEAD = 8  # batches of previews made ahead of their storing (a burst of saves holds it back)
 
 
 class MonotonicClock:
@@ -62,8 +63,9 @@ class Vault:
         self.clock = clock
         self._crc_queue: deque[tuple[dict, Blob]] = deque()
         self._thumb_queue: deque[tuple[dict, Blob]] = deque()
-        self._background: asyncio.Task | None = None
-        self._storing: asyncio.Future | None = None  # the last batch of previews, being stored
+        self._checksumming: asyncio.Task | None = None
+        self._previewing: asyncio.Task | None = None
+        self._storing: deque[asyncio.Future] = deque()  # batches of previews being stored, in order
         self._saving = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -334,8 +336,10 @@ class Vault:
         self._wake()
 
     def _wake(self) -> None:
-        if self._background is None or self._background.done():
-            self._background = asyncio.ensure_future(self._drain())
+        if self._crc_queue and (self._checksumming is None or self._checksumming.done()):
+            self._checksumming = asyncio.ensure_future(self._drain_checksums())
+        if self._thumb_queue and (self._previewing is None or self._previewing.done()):
+            self._previewing = asyncio.ensure_future(self._drain_previews())
 
     async def resume_background(self) -> int:
         """After a restart: checksum the assets whose CRC was not written before the page closed."""
@@ -348,26 +352,30 @@ class Vault:
             self._wake()
         return len(pending)
 
-    async def _drain(self) -> None:
-        while True:
-            await self._drain_queues()
-            await self._stored_previews()
-            if not (self._crc_queue or self._thumb_queue):  # none queued while the last were stored
-                return
+    # Saves come first: checksums and the storing of previews wait until no save is in flight.
+    # Previews are made meanwhile (off the main thread, in the browser's codecs): a burst of saves
+    # spends most of its time waiting on the disk, time the codecs can use.
 
-    async def _drain_queues(self) -> None:
-        while self._crc_queue or self._thumb_queue:
-            # Saves come first: a burst of them finishes before the main thread is spent on CRCs.
+    async def _drain_checksums(self) -> None:
+        while self._crc_queue:
             await self._idle.wait()
-            if self._crc_queue:
-                batch, job, what = self._take_crc_batch(), self._store_checksums, "checksums"
-            else:
-                batch = [self._thumb_queue.popleft() for _ in range(min(THUMB_BATCH, len(self._thumb_queue)))]
-                job, what = self._make_thumbnails, "previews"
+            batch = self._take_crc_batch()
             try:
-                await job(batch)
+                await self._store_checksums(batch)
             except Exception as err:  # the assets themselves are stored; this is derived data
-                print(f"{what} for {len(batch)} assets failed: {err!r}")
+                print(f"checksums for {len(batch)} assets failed: {err!r}")
+
+    async def _drain_previews(self) -> None:
+        while True:
+            while self._thumb_queue:
+                batch = [self._thumb_queue.popleft() for _ in range(min(THUMB_BATCH, len(self._thumb_queue)))]
+                try:
+                    await self._make_thumbnails(batch)
+                except Exception as err:  # the assets themselves are stored; this is derived data
+                    print(f"previews for {len(batch)} assets failed: {err!r}")
+            await self._stored_previews()
+            if not self._thumb_queue:  # none queued while the last were stored
+                return
 
     def _take_crc_batch(self) -> list[tuple[dict, Blob]]:
         batch, total = [], 0
@@ -413,18 +421,29 @@ class Vault:
         await asyncio.gather(*(one(i) for i in range(len(batch))))
         pairs = [(meta, thumb) for (meta, _), thumb in zip(batch, made)
                  if thumb is not None and 0 < self.blobs.size(thumb) <= MAX_THUMBNAIL_BYTES]
-        await self._stored_previews()
+        while len(self._storing) >= STORE_AHEAD:  # made previews wait in memory for the saves, up to a point
+            await self._stored_one()
         if pairs:
-            # Stored while the next batch is made: the codecs wait on neither the read nor the commit.
-            self._storing = asyncio.ensure_future(self._attach(pairs))
+            # Stored in order, while the next batches are made: the codecs wait on neither the
+            # read nor the commit.
+            previous = self._storing[-1] if self._storing else None
+            self._storing.append(asyncio.ensure_future(self._attach_after(previous, pairs)))
+
+    async def _attach_after(self, previous: asyncio.Future | None, pairs: list[tuple[dict, Blob]]) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        await self._idle.wait()
+        await self._attach(pairs)
+
+    async def _stored_one(self) -> None:
+        try:
+            await self._storing.popleft()
+        except Exception as err:  # the assets themselves are stored; this is derived data
+            print(f"storing previews failed: {err!r}")
 
     async def _stored_previews(self) -> None:
-        storing, self._storing = self._storing, None
-        if storing is not None:
-            try:
-                await storing
-            except Exception as err:  # the assets themselves are stored; this is derived data
-                print(f"storing previews failed: {err!r}")
+        while self._storing:
+            await self._stored_one()
 
     async def add_thumbnail(self, parent_ref: str, blob: Blob) -> str | None:
         """Store an image as an asset's preview (a provider's); None if the asset is gone, has a
@@ -464,8 +483,8 @@ class Vault:
 
     async def settled(self) -> None:
         """Wait until queued checksums and previews are done (tests and export use it)."""
-        while self._background is not None and not self._background.done():
-            await self._background
+        while running := [t for t in (self._checksumming, self._previewing) if t is not None and not t.done()]:
+            await asyncio.gather(*running)
 
 
 def _check_id(value: object, what: str) -> None:

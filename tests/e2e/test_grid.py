@@ -3,9 +3,11 @@ keyboard and a screen reader's list semantics reach every asset; changes land in
 
 import io
 
+import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.e2e.vault_page import VaultPage
 from tests.media import image_bytes
 
 FRAMES = 600
@@ -90,8 +92,15 @@ def test_download_from_a_card_gives_the_stored_bytes(vault):
     assert open(download.path(), "rb").read() == png
 
 
-def test_previews_made_together_each_show_their_own_frame(vault):
-    # Previews are made eight at a time on shared canvases: each must come out of its own frame.
+@pytest.mark.parametrize("maker", ["worker", "page"])
+def test_previews_made_together_each_show_their_own_frame(page, server, maker):
+    """Previews are made in a worker, 16 to a message; where the worker cannot load, the page makes
+    them itself on shared canvases. Either way each must come out of its own frame."""
+    if maker == "page":
+        page.context.route("**/static/preview-worker.js", lambda route: route.fulfill(status=404))
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    vault = VaultPage(page, server.url).open()
     colours = [(230, 20, 20), (20, 230, 20), (20, 20, 230), (230, 230, 20)] * 4
     pngs = []
     for colour in colours:
@@ -112,3 +121,6 @@ def test_previews_made_together_each_show_their_own_frame(vault):
     for (width, height, rgb), colour in zip(got, colours):
         assert (width, height) == (320, 180)
         assert all(abs(a - b) < 24 for a, b in zip(rgb, colour)), (rgb, colour)
+    workers = [w.url for w in page.workers if w.url.endswith("/static/preview-worker.js")]
+    assert workers == ([] if maker == "page" else [server.url + "static/preview-worker.js"])
+    assert errors == []
