@@ -155,14 +155,15 @@ class FakeStore:
         await self.add_assets(entries, project)
         return True
 
-    async def set_crcs(self, crcs):
+    async def set_crcs(self, crcs, finished=frozenset()):
         await asyncio.sleep(0)
         done = {ref for ref in crcs if ref in self.metas}
         for ref in done:
             self.metas[ref]["crc32"] = crcs[ref]
+        self._unmark(finished)
         return done
 
-    async def attach_thumbnails(self, items):
+    async def attach_thumbnails(self, items, finished=frozenset()):
         await asyncio.sleep(0)
         attached = []
         for parent_ref, meta, blob in items:
@@ -172,8 +173,22 @@ class FakeStore:
                 self.blobs[meta["ref"]] = blob
                 self.metas[parent_ref]["thumbnailRef"] = meta["ref"]
             attached.append(ok)
+        self._unmark(finished)
         self._recount()
         return attached
+
+    async def list_pending(self):
+        await asyncio.sleep(0)
+        return [copy.deepcopy(m) for m in self.metas.values() if "pending" in m]
+
+    async def clear_pending(self, refs):
+        await asyncio.sleep(0)
+        self._unmark(refs)
+
+    def _unmark(self, refs):
+        for ref in refs:
+            if ref in self.metas:
+                self.metas[ref].pop("pending", None)
 
     async def delete_asset(self, ref):
         meta = self.metas.get(ref)

@@ -367,7 +367,7 @@ class IdbStore:
             return False
         return True
 
-    async def set_crcs(self, crcs: dict[str, int]) -> set[str]:
+    async def set_crcs(self, crcs: dict[str, int], finished: set[str] = frozenset()) -> set[str]:
         """Record many CRC-32s in one transaction; the refs whose asset still exists."""
         tx = await self._tx(["assets"], "relaxed")
         assets = tx.objectStore("assets")
@@ -376,9 +376,12 @@ class IdbStore:
         def got(event):
             meta = event.target.result
             if meta is not None:
-                meta.crc32 = crcs[str(meta.ref)]
+                ref = str(meta.ref)
+                meta.crc32 = crcs[ref]
+                if ref in finished:
+                    js.Reflect.deleteProperty(meta, "pending")
                 assets.put(meta)
-                done.add(str(meta.ref))
+                done.add(ref)
 
         with _handler(got) as on_meta:
             for ref in crcs:
@@ -386,7 +389,25 @@ class IdbStore:
             await self._commit(tx)
         return done
 
-    async def attach_thumbnails(self, items: list) -> list[bool]:
+    async def list_pending(self) -> list[dict]:
+        return to_py_record(await self._read("assets", lambda s: s.index("byPending").getAll())) or []
+
+    async def clear_pending(self, refs: list[str]) -> None:
+        tx = await self._tx(["assets"], "relaxed")
+        assets = tx.objectStore("assets")
+
+        def got(event):
+            meta = event.target.result
+            if meta is not None:
+                js.Reflect.deleteProperty(meta, "pending")
+                assets.put(meta)
+
+        with _handler(got) as on_meta:
+            for ref in refs:
+                assets.get(ref).onsuccess = on_meta
+            await self._commit(tx)
+
+    async def attach_thumbnails(self, items: list, finished: set[str] = frozenset()) -> list[bool]:
         """(parent ref, thumbnail metadata, Blob) items in one transaction; each is stored and
         linked unless its parent is gone or has a preview already (a provider's, or one made here)."""
         tx = await self._tx(["assets", "blobs", "projects"], "relaxed")
@@ -397,13 +418,16 @@ class IdbStore:
 
         def got_parent(event, index):
             parent = event.target.result
-            _, meta, blob = items[index]
-            if parent is not None and not parent.thumbnailRef:
-                parent.thumbnailRef = meta["ref"]
-                assets.put(parent)
-                assets.put(to_js_record(meta))
-                blobs.put(blob, meta["ref"])
-                attached[index] = True
+            parent_ref, meta, blob = items[index]
+            if parent is not None:
+                unmark = parent_ref in finished and js.Reflect.deleteProperty(parent, "pending")
+                if not parent.thumbnailRef:
+                    parent.thumbnailRef = meta["ref"]
+                    assets.put(to_js_record(meta))
+                    blobs.put(blob, meta["ref"])
+                    attached[index] = True
+                if attached[index] or unmark:
+                    assets.put(parent)
             pending[0] -= 1
             if pending[0] == 0:
                 _bump(projects, _totals([m for (_, m, _), ok in zip(items, attached) if ok]), handlers=handlers)
@@ -523,6 +547,8 @@ def _apply(db, tx, step: dict) -> list:
     op = step["op"]
     if op == "countAssets":
         return _count_assets(tx)
+    if op == "markPending":
+        return _mark_pending(tx)
     if op == "createStore":
         options = {"keyPath": step["keyPath"]} if step.get("keyPath") else {}
         db.createObjectStore(step["store"], to_js_record(options))
@@ -551,6 +577,21 @@ def _count_assets(tx) -> list:
     on_assets, on_projects = create_proxy(got_assets), create_proxy(got_projects)
     assets.getAll().onsuccess = on_assets
     return [on_assets, on_projects]
+
+
+def _mark_pending(tx) -> list:
+    """Marks every record that may be owed a checksum or a preview (a superset: the first resume
+    unmarks those that need nothing, e.g. audio and files no browser can decode)."""
+    assets = tx.objectStore("assets")
+
+    def got(event):
+        for meta in to_py_record(event.target.result) or []:
+            if meta["crc32"] is None or (not meta.get("thumbnailRef") and meta["role"] != "thumbnail"):
+                assets.put(to_js_record(dict(meta, pending=1)))
+
+    on_assets = create_proxy(got)
+    assets.getAll().onsuccess = on_assets
+    return [on_assets]
 
 
 def _destroy(proxies: list) -> None:

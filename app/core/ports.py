@@ -39,11 +39,18 @@ class StorePort(Protocol):
     async def import_project(self, project: dict, entries: list[tuple[dict, Blob]]) -> bool:
         """Add a new project with its assets, all or nothing; False (nothing stored) if the
         project ID or any ref is taken already."""
-    async def set_crcs(self, crcs: dict[str, int]) -> set[str]:
-        """Record many CRC-32s in one transaction; the refs whose asset still exists."""
-    async def attach_thumbnails(self, items: list[tuple[str, dict, Blob]]) -> list[bool]:
+    async def set_crcs(self, crcs: dict[str, int], finished: set[str] = frozenset()) -> set[str]:
+        """Record many CRC-32s in one transaction, dropping the ``pending`` mark of the refs in
+        ``finished``; the refs whose asset still exists."""
+    async def attach_thumbnails(self, items: list[tuple[str, dict, Blob]],
+                                finished: set[str] = frozenset()) -> list[bool]:
         """Store (parent ref, metadata, Blob) previews in one transaction, each linked from its
-        parent unless the parent is gone or has a preview already."""
+        parent unless the parent is gone or has a preview already; parents in ``finished`` lose
+        their ``pending`` mark either way."""
+    async def list_pending(self) -> list[dict]:
+        """The records marked ``pending`` (owed a checksum or a preview), from an index."""
+    async def clear_pending(self, refs: list[str]) -> None:
+        """Drop the ``pending`` mark of these records."""
     async def delete_asset(self, ref: str) -> tuple[int, int] | None:
         """Delete an asset and its thumbnail; unlink it if it is one. (count, bytes) or None."""
     async def delete_project(self, project_id: str) -> tuple[int, int] | None:

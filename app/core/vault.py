@@ -66,6 +66,7 @@ class Vault:
         self._checksumming: asyncio.Task | None = None
         self._previewing: asyncio.Task | None = None
         self._storing: deque[asyncio.Future] = deque()  # batches of previews being stored, in order
+        self._owed: dict[str, int] = {}  # ref -> background jobs (checksum, preview) not yet done
         self._saving = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -181,9 +182,9 @@ class Vault:
                             opts: AssetOptions) -> dict:
         head = await self.blobs.head(blob, SNIFF_BYTES)
         media = resolve_type(bytes(head), self.blobs.mime(blob), opts.kind)
-        return asset_record(ref=ref, project_id=project_id, kind=media.kind, mime=media.mime, size=size,
-                            crc32=None, created_at=created, options=opts,
-                            default_name=default_name(media.kind, media.mime, created))
+        return self._owing(asset_record(ref=ref, project_id=project_id, kind=media.kind, mime=media.mime,
+                                        size=size, crc32=None, created_at=created, options=opts,
+                                        default_name=default_name(media.kind, media.mime, created)))
 
     async def save_from_url(self, project_id: object, url: object, options: object = None) -> str:
         opts = AssetOptions.parse(options)
@@ -218,9 +219,9 @@ class Vault:
         # The project is checked inside the write's transaction: no read before it (that cost a
         # round trip per save) and no asset is ever added to a project deleted meanwhile.
         created = self.clock()
-        meta = asset_record(ref=new_ref(), project_id=project_id, kind=media.kind, mime=media.mime,
-                            size=size, crc32=crc, created_at=created, options=opts,
-                            default_name=default_name(media.kind, media.mime, created))
+        meta = self._owing(asset_record(ref=new_ref(), project_id=project_id, kind=media.kind, mime=media.mime,
+                                        size=size, crc32=crc, created_at=created, options=opts,
+                                        default_name=default_name(media.kind, media.mime, created)))
         if not await self.store.add_to_project(project_id, [(meta["ref"], meta, blob)], created):
             raise NotFoundError(f"There is no project {project_id!r}: it may have been deleted.")
         self._stored(meta, blob)
@@ -232,6 +233,7 @@ class Vault:
 
     async def add_rescued(self, entries: list[tuple[dict, Blob]], project: dict | None) -> None:
         """Store assets rescued from localStorage, with their new project record the first time."""
+        entries = [(self._owing(meta), blob) for meta, blob in entries]
         await self.store.add_assets(entries, project)
         project_id = project["id"] if project is not None else entries[0][0]["projectId"]
         self._publish("project", "created" if project is not None else "updated", project_id)
@@ -240,6 +242,7 @@ class Vault:
 
     async def import_project(self, project: dict, entries: list[tuple[dict, Blob]]) -> bool:
         """Add an imported project with its assets, all or nothing; False if an ID is taken."""
+        entries = [(self._owing(meta), blob) for meta, blob in entries]
         if not await self.store.import_project(project, entries):
             return False
         self._publish("project", "created", project["id"])
@@ -266,7 +269,7 @@ class Vault:
 
     async def get_meta(self, ref: object) -> dict | None:
         _check_id(ref, "asset ref")
-        return await self.store.get_meta(ref)
+        return _public(await self.store.get_meta(ref))
 
     async def get_metas(self, refs: list[str]) -> dict:
         """Metadata of many assets in one read (missing ones are absent): for redrawing cards."""
@@ -293,7 +296,7 @@ class Vault:
             kind = options.get("kind")
             if kind is not None and kind not in ("image", "video", "audio"):
                 raise InvalidInputError(f"kind must be one of image, video, audio (got {kind!r}).")
-        return await self.store.list_assets(project_id, kind)
+        return [_public(m) for m in await self.store.list_assets(project_id, kind)]
 
     async def iter_assets(self, project_id: object, chunk: int = 2000):
         """A project's assets in creation order, ``chunk`` at a time: a 10,000-frame project
@@ -326,14 +329,40 @@ class Vault:
 
     # -- background work: checksums first, then previews ---------------------------------
 
+    def _wants_preview(self, meta: dict) -> bool:
+        return (self.thumbnails is not None and meta["role"] != THUMBNAIL_ROLE and meta["kind"] != "audio"
+                and not meta.get("thumbnailRef"))
+
+    def _owing(self, meta: dict) -> dict:
+        """Marks a record about to be written as owed background work: ``pending`` (indexed, and
+        absent otherwise) lets a restart find the unfinished few without reading every record."""
+        if meta["crc32"] is None or self._wants_preview(meta):
+            meta["pending"] = 1
+        return meta
+
     def _after_store(self, meta: dict, blob: Blob) -> None:
         """Queue what a stored asset still needs; saves never wait for it."""
+        jobs = 0
         if meta["crc32"] is None:
             self._crc_queue.append((meta, blob))
-        if (self.thumbnails is not None and meta["role"] != THUMBNAIL_ROLE and meta["kind"] != "audio"
-                and not meta.get("thumbnailRef")):
+            jobs += 1
+        if self._wants_preview(meta):
             self._thumb_queue.append((meta, blob))
-        self._wake()
+            jobs += 1
+        if jobs:
+            self._owed[meta["ref"]] = jobs
+            self._wake()
+
+    def _settle_jobs(self, refs) -> set[str]:
+        """One job done for each ref; the refs with none left, whose ``pending`` mark can go."""
+        finished = set()
+        for ref in refs:
+            left = self._owed.get(ref, 0) - 1
+            if left > 0:
+                self._owed[ref] = left
+            elif self._owed.pop(ref, None) is not None:
+                finished.add(ref)
+        return finished
 
     def _wake(self) -> None:
         if self._crc_queue and (self._checksumming is None or self._checksumming.done()):
@@ -342,15 +371,18 @@ class Vault:
             self._previewing = asyncio.ensure_future(self._drain_previews())
 
     async def resume_background(self) -> int:
-        """After a restart: checksum the assets whose CRC was not written before the page closed."""
-        pending = [m for m in await self.store.list_assets(None) if m["crc32"] is None]
-        blobs = await self.store.get_blobs([m["ref"] for m in pending]) if pending else {}
-        for meta in pending:
+        """After a restart: queue the checksums and previews the last session left undone. Only
+        the records marked pending are read (listing every record took seconds at 60,000)."""
+        pending = [m for m in await self.store.list_pending() if m["ref"] not in self._owed]
+        owed = [m for m in pending if m["crc32"] is None or self._wants_preview(m)]
+        blobs = await self.store.get_blobs([m["ref"] for m in owed]) if owed else {}
+        for meta in owed:
             if meta["ref"] in blobs:
-                self._crc_queue.append((meta, blobs[meta["ref"]]))
-        if pending:
-            self._wake()
-        return len(pending)
+                self._after_store(meta, blobs[meta["ref"]])
+        nothing = [m["ref"] for m in pending if m["ref"] not in self._owed]  # done, or its bytes are gone
+        if nothing:
+            await self.store.clear_pending(nothing)
+        return len(pending) - len(nothing)
 
     # Saves come first: checksums and the storing of previews wait until no save is in flight.
     # Previews are made meanwhile (off the main thread, in the browser's codecs): a burst of saves
@@ -394,7 +426,7 @@ class Vault:
         else:  # small files: one read of all of them
             data = await self._read_all([blob for _, blob in batch])
             crcs = {meta["ref"]: zlib.crc32(piece) for (meta, _), piece in zip(batch, data)}
-        await self.record_crcs(crcs)
+        await self.store.set_crcs(crcs, self._settle_jobs(crcs))
 
     async def _read_all(self, blobs: list[Blob]) -> list[bytes]:
         """The bytes of several small Blobs in one trip to the Blob store."""
@@ -421,6 +453,9 @@ class Vault:
         await asyncio.gather(*(one(i) for i in range(len(batch))))
         pairs = [(meta, thumb) for (meta, _), thumb in zip(batch, made)
                  if thumb is not None and 0 < self.blobs.size(thumb) <= MAX_THUMBNAIL_BYTES]
+        kept = {meta["ref"] for meta, _ in pairs}
+        if finished := self._settle_jobs(meta["ref"] for meta, _ in batch if meta["ref"] not in kept):
+            await self.store.clear_pending(list(finished))  # no preview to be had: not retried at each start
         while len(self._storing) >= STORE_AHEAD:  # made previews wait in memory for the saves, up to a point
             await self._stored_one()
         if pairs:
@@ -433,7 +468,7 @@ class Vault:
         if previous is not None:
             await asyncio.wait([previous])
         await self._idle.wait()
-        await self._attach(pairs)
+        await self._attach(pairs, background=True)
 
     async def _stored_one(self) -> None:
         try:
@@ -453,8 +488,9 @@ class Vault:
             return None
         return (await self._attach([(parent, blob)]))[0]
 
-    async def _attach(self, pairs: list[tuple[dict, Blob]]) -> list[str | None]:
-        """Store previews of (parent metadata, image Blob) pairs in one transaction."""
+    async def _attach(self, pairs: list[tuple[dict, Blob]], background: bool = False) -> list[str | None]:
+        """Store previews of (parent metadata, image Blob) pairs in one transaction; ``background``:
+        these are the previews the vault owed."""
         data = await self._read_all([blob for _, blob in pairs])
         items = []
         for (parent, blob), piece in zip(pairs, data):
@@ -467,7 +503,8 @@ class Vault:
                                      params={"thumbnailOf": parent["ref"]}),
                 default_name="")
             items.append((parent["ref"], meta, blob))
-        attached = await self.store.attach_thumbnails(items)
+        finished = self._settle_jobs(parent["ref"] for parent, _ in pairs) if background else set()
+        attached = await self.store.attach_thumbnails(items, finished)
         refs = []
         for (parent_ref, meta, _), ok in zip(items, attached):
             refs.append(meta["ref"] if ok else None)
@@ -480,6 +517,7 @@ class Vault:
         """Forget queued checksums and previews (their assets were removed underneath us)."""
         self._crc_queue.clear()
         self._thumb_queue.clear()
+        self._owed.clear()
 
     async def settled(self) -> None:
         """Wait until queued checksums and previews are done (tests and export use it)."""
@@ -506,3 +544,10 @@ def _as_options(opts: AssetOptions) -> dict:
     if opts.kind:
         out["kind"] = opts.kind
     return out
+
+
+def _public(meta: dict | None) -> dict | None:
+    """A record as the bridge's contract gives it: without the vault's own ``pending`` mark."""
+    if meta is not None:
+        meta.pop("pending", None)
+    return meta

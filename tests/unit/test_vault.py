@@ -7,7 +7,7 @@ import pytest
 
 from app.core.errors import InvalidInputError, NotFoundError, QuotaExceededError
 from app.core.vault import CHUNK_BYTES, MonotonicClock, Vault
-from tests.fakes import FakeBlob
+from tests.fakes import FakeThumbnails, FakeBlob
 from tests.media import MP4_HEAD, data_url, image_bytes, wav_bytes
 from tests.unit.conftest import Harness
 
@@ -157,16 +157,47 @@ def test_a_blob_save_returns_before_its_checksum_which_follows_in_the_background
     assert all(e - s == CHUNK_BYTES for s, e in big)
 
 
-def test_checksums_left_undone_are_resumed_after_a_restart(harness, run):
+def test_work_left_undone_is_resumed_after_a_restart_from_the_pending_marks_alone(harness, run):
     pid = run(harness.vault.create_project({"title": "t"}))
-    data = MP4_HEAD + b"\x01" * 5000
-    ref = run(harness.vault.save_blob(pid, FakeBlob(data)))
+    clip = MP4_HEAD + b"\x01" * 5000
+    frame = image_bytes("PNG", (40, 30), seed=3)
+    done = run(harness.vault.save_blob(pid, FakeBlob(image_bytes("PNG", (40, 30), seed=4), "image/png")))
     run(harness.vault.settled())
-    harness.store.metas[ref]["crc32"] = None  # as if the page closed before the checksum was written
-    fresh = Vault(harness.store, harness.blobs, None, MonotonicClock(lambda: 2_000_000_000_000))
-    assert run(fresh.resume_background()) == 1
+    assert "pending" not in harness.store.metas[done]  # its work is done: unmarked
+
+    async def save_then_close():
+        refs = [await harness.vault.save_blob(pid, FakeBlob(clip)),
+                await harness.vault.save_blob(pid, FakeBlob(frame, "image/png"))]
+        harness.vault.drop_pending_work()  # the page closed before the background ran
+        return refs
+
+    clip_ref, frame_ref = run(save_then_close())
+    assert [harness.store.metas[r].get("pending") for r in (clip_ref, frame_ref)] == [1, 1]
+    assert run(harness.vault.get_meta(clip_ref)).keys() == harness.store.metas[done].keys()  # not in the contract
+    listed_all = []
+    original = harness.store.list_assets
+    harness.store.list_assets = lambda project_id, kind=None: listed_all.append(project_id) or original(project_id, kind)
+    fresh = Vault(harness.store, harness.blobs, FakeThumbnails(), MonotonicClock(lambda: 2_000_000_000_000))
+    assert run(fresh.resume_background()) == 2
     run(fresh.settled())
-    assert harness.store.metas[ref]["crc32"] == zlib.crc32(data)
+    assert listed_all == []  # the index of marks, not every record
+    metas = harness.store.metas
+    assert metas[frame_ref]["crc32"] == zlib.crc32(frame) and metas[frame_ref]["thumbnailRef"] in metas
+    assert metas[clip_ref]["crc32"] == zlib.crc32(clip)
+    assert not [m["ref"] for m in metas.values() if "pending" in m]
+    assert run(fresh.resume_background()) == 0
+
+
+def test_a_file_with_no_preview_to_be_had_is_unmarked_and_not_retried(harness, run):
+    pid = run(harness.vault.create_project({"title": "t"}))
+
+    async def nothing(blob, kind, mime):
+        return None
+    harness.thumbnails.make = nothing
+    ref = run(harness.vault.save_blob(pid, FakeBlob(image_bytes("PNG", (40, 30), seed=5), "image/png")))
+    run(harness.vault.settled())
+    meta = harness.store.metas[ref]
+    assert meta["crc32"] is not None and meta["thumbnailRef"] is None and "pending" not in meta
 
 
 def test_get_blobs_reads_many_and_leaves_out_the_missing(harness, run):
