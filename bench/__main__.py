@@ -178,6 +178,34 @@ def archives(profiles: Profiles, server: Server, rounds: int, entries: int, mib_
             "import_ratio": med["jszip_import"] / med["import"]}
 
 
+def big_video(profiles: Profiles, server: Server, rounds: int, mib: int) -> dict:
+    """One video of ``mib`` MiB saved, checksummed, exported and imported: how far the wasm heap
+    grows (media must stream through it in bounded chunks, never whole)."""
+    context = profiles.new_context()
+    page = context.new_page()
+    page.goto(server.url)
+    page.evaluate("window.assetVaultReady.then(() => true)")
+    page.evaluate(JS)
+    runs = [page.evaluate("(mib) => window.bench.bigVideo(mib)", mib) for _ in range(rounds)]
+    context.close()
+    return {"runs": runs}
+
+
+def report_video(v: dict) -> None:
+    mib = 2**20
+    runs = v["runs"]
+    first = runs[0]
+    print(f"Video of {first['bytes'] / 2**30:.2f} GiB: save {_spread([r['saveMs'] / 1000 for r in runs])} s, "
+          f"checksum {_spread([r['crcMs'] / 1000 for r in runs])} s, export {_spread([r['exportMs'] for r in runs])} ms, "
+          f"import {_spread([r['importMs'] / 1000 for r in runs])} s; copies identical: {all(r['same'] for r in runs)}")
+    print(f"  wasm heap growth over all of it: {max(r['wasmGrowth'] for r in runs) / mib:.1f} MiB (max over "
+          f"{len(runs)} rounds; {first['wasmBefore'] / mib:.0f} MiB before)   [target < 64 MB]")
+
+
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.1f} ({min(values):.1f}-{max(values):.1f})"
+
+
 def report_ingest(ing: dict, args) -> None:
     print(f"Blob ingest {args.blobs} x {args.blob_mib} MiB: vault {ing['median_ms']['blob']:.0f} ms "
           f"({ing['blob_MBps']['blob']:.0f} MB/s); raw IndexedDB puts {ing['median_ms']['blob_peer_relaxed']:.0f} ms "
@@ -219,15 +247,16 @@ def main(argv=None) -> int:
     parser.add_argument("--archive-mib", type=int, default=256)
     parser.add_argument("--profiles", default="disk,memory",
                         help="comma-separated: disk (a user's profile; the targets are judged here), memory (incognito)")
-    parser.add_argument("--only", choices=["ingest", "start", "archive", "scale"],
-                        help="run one group (scale runs only when named: it takes minutes)")
+    parser.add_argument("--only", choices=["ingest", "start", "archive", "scale", "video"],
+                        help="run one group (scale and video run only when named: they take minutes)")
+    parser.add_argument("--video-mib", type=int, default=1536, help="video: the video's size (1.5 GiB)")
     parser.add_argument("--frames", type=int, default=10_000, help="scale: frames in the project")
     parser.add_argument("--frame-side", type=int, default=184, help="scale: frame PNG side (184: ~100 KB)")
     parser.add_argument("--fill-projects", type=int, default=99, help="scale: more projects for listProjects")
     parser.add_argument("--fill-assets", type=int, default=404, help="scale: assets in each of those")
     parser.add_argument("--parts", default=",".join(scale_bench.PARTS), help="scale: which parts to run")
     args = parser.parse_args(argv)
-    if args.only == "scale":
+    if args.only in ("scale", "video"):
         args.profiles = "disk"
     server = Server()
     results = {}
@@ -247,6 +276,8 @@ def main(argv=None) -> int:
                         got["scale"] = scale_bench.scale(profiles, server, args.rounds, args.frames,
                                                          args.frame_side, args.fill_projects, args.fill_assets,
                                                          args.parts.split(","))
+                    if args.only == "video":
+                        got["video"] = big_video(profiles, server, args.rounds, args.video_mib)
                     if args.only in (None, "start"):
                         got["start"] = cold_start(profiles, server, max(args.rounds, 5))
                 finally:
@@ -262,6 +293,8 @@ def main(argv=None) -> int:
             report_archive(got["archive"], args)
         if "scale" in got:
             scale_bench.report(got["scale"])
+        if "video" in got:
+            report_video(got["video"])
         if "start" in got:
             m, start = got["start"]["median_ms"], got["start"]
             print(f"Start-up to ready: vault cold {m['vault_cold']:.0f} ms vs bare loadPyodide {m['peer_cold']:.0f} ms "

@@ -52,8 +52,9 @@ window.scaleBench = (() => {
 
     async vaultSequential(pid, n, from) {
       const t0 = performance.now();
-      for (let i = 0; i < n; i++) await window.assetVault.saveBlob(pid, nth(from + i));
-      return performance.now() - t0;
+      let ref = null;
+      for (let i = 0; i < n; i++) ref = await window.assetVault.saveBlob(pid, nth(from + i));
+      return [performance.now() - t0, ref];
     },
 
     // Saves in bursts as a generator streams frames; then until every checksum and preview is in.

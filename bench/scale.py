@@ -69,14 +69,19 @@ def scale(profiles, server, rounds: int, frames: int, side: int, fill_projects: 
 
 
 def _sequential(page, frames: int) -> dict:
-    """Sequential saves against raw strict puts, in interleaved blocks."""
+    """Sequential saves against raw strict puts, in interleaved blocks. The vault's background
+    work (checksums, previews) for a block is let finish before the next peer block, so that
+    each side runs on a quiet page."""
     pid = page.evaluate("() => window.assetVault.createProject({title: 'sequential'})")
     block = max(frames // 10, 1)
     vault_ms, peer_ms = [], []
     for i in range(0, frames, block):
         n = min(block, frames - i)
         peer_ms.append(page.evaluate("([n, f]) => window.scaleBench.peerSequential(n, f)", [n, i]))
-        vault_ms.append(page.evaluate("([pid, n, f]) => window.scaleBench.vaultSequential(pid, n, f)", [pid, n, i]))
+        ms, last = page.evaluate("([pid, n, f]) => window.scaleBench.vaultSequential(pid, n, f)", [pid, n, i])
+        vault_ms.append(ms)
+        while not page.evaluate("(r) => window.scaleBench.lastDone(r)", last):
+            page.wait_for_timeout(250)
     page.evaluate("(pid) => window.assetVault.deleteProject(pid)", pid)
     return {"vault_ms": vault_ms, "peer_ms": peer_ms, "ratio_blocks": [p / v for p, v in zip(peer_ms, vault_ms)],
             "ratio": sum(peer_ms) / sum(vault_ms)}

@@ -131,6 +131,37 @@ window.bench = (() => {
       for (const file of Object.values(zip.files)) if (!file.dir) bytes += (await file.async("uint8array")).length;
       return [performance.now() - t0, bytes];
     },
+    // One video of `mib` MiB (an MP4 head, then noise), through the vault as a user's would go:
+    // saved, checksummed in the background, exported, imported as a copy. The wasm heap never
+    // shrinks once grown, so its growth over the whole is the peak the work needed.
+    async bigVideo(mib) {
+      const chunk = new Uint8Array(64 * 2 ** 20);
+      for (let i = 0; i < chunk.length; i += 65536) crypto.getRandomValues(chunk.subarray(i, i + 65536));
+      const head = Uint8Array.from(atob("AAAAGGZ0eXBpc29tAAACAGlzb21pc28y"), (c) => c.charCodeAt(0));
+      const parts = [head];
+      for (let left = mib * 2 ** 20 - head.length; left > 0; left -= chunk.length) parts.push(left >= chunk.length ? chunk : chunk.subarray(0, left));
+      const video = new Blob(parts, { type: "video/mp4" });
+      const wasm0 = window.__assetVaultWasmBytes();
+      const pid = await window.assetVault.createProject({ title: "big video" });
+      let t0 = performance.now();
+      const ref = await window.assetVault.saveBlob(pid, video);
+      const saveMs = performance.now() - t0;
+      t0 = performance.now();
+      while ((await window.assetVault.getMeta(ref)).crc32 === null) await new Promise((r) => setTimeout(r, 100));
+      const crcMs = performance.now() - t0;
+      t0 = performance.now();
+      const zip = await window.assetVault.exportProject(pid);
+      const exportMs = performance.now() - t0;
+      t0 = performance.now();
+      const result = await window.assetVault.importArchive(zip);
+      const importMs = performance.now() - t0;
+      const [copy] = await window.assetVault.listAssets(result.projectId, { kind: "video" });
+      const same = copy.size === video.size && copy.crc32 === (await window.assetVault.getMeta(ref)).crc32;
+      const growth = window.__assetVaultWasmBytes() - wasm0;
+      await window.assetVault.deleteProject(result.projectId);
+      await window.assetVault.deleteProject(pid);
+      return { bytes: video.size, zipBytes: zip.size, saveMs, crcMs, exportMs, importMs, same, wasmBefore: wasm0, wasmGrowth: growth };
+    },
     async vaultDataUrls() {
       const pid = await freshProject();
       return timed(() => Promise.all(dataUrls.map((u) => window.assetVault.saveDataUrl(pid, u))));
