@@ -129,15 +129,19 @@ window.scaleBench = (() => {
     },
 
     // Many small projects quickly: a tiny PNG each, saved in bursts.
+    // Returns the last ref saved: when it has its preview, the background work is done.
     async fill(projects, perProject) {
       const tiny = await png(8, 8);
+      let last = null;
       for (let p = 0; p < projects; p++) {
         const pid = await window.assetVault.createProject({ title: `filler ${p}` });
         for (let i = 0; i < perProject; i += 500) {
-          await Promise.all(Array.from({ length: Math.min(500, perProject - i) },
+          const refs = await Promise.all(Array.from({ length: Math.min(500, perProject - i) },
             (_, k) => window.assetVault.saveBlob(pid, new Blob([tiny, `${p}/${i + k}`], { type: "image/png" }))));
+          last = refs[refs.length - 1];
         }
       }
+      return last;
     },
   };
 })();

@@ -142,12 +142,17 @@ def _export(context, page, server, pid: str, rounds: int) -> dict:
 
 
 def _list(page, rounds: int, fill_projects: int, fill_assets: int) -> dict:
-    """listProjects with many projects and assets."""
+    """listProjects with many projects and assets: while the background work the fill left runs
+    (its writes to the same stores go first), and once it is done."""
     page.evaluate(SCALE_JS)
-    page.evaluate("([p, n]) => window.scaleBench.fill(p, n)", [fill_projects, fill_assets])
+    last = page.evaluate("([p, n]) => window.scaleBench.fill(p, n)", [fill_projects, fill_assets])
+    busy = page.evaluate("(r) => window.scaleBench.timeList(r)", max(rounds, 10))
+    while not page.evaluate("(r) => window.scaleBench.lastDone(r)", last):
+        page.wait_for_timeout(500)
     listed = page.evaluate("() => window.assetVault.listProjects()")
     samples = page.evaluate("(r) => window.scaleBench.timeList(r)", max(rounds, 10))
-    return {"projects": len(listed), "assets": sum(p["assetCount"] for p in listed), "samples_ms": samples}
+    return {"projects": len(listed), "assets": sum(p["assetCount"] for p in listed), "samples_ms": samples,
+            "busy_samples_ms": busy}
 
 
 def report(s: dict) -> None:
@@ -175,4 +180,6 @@ def report(s: dict) -> None:
               f"[target >= 10x]; samples {[round(x) for x in e['vault_ms']]} vs {[round(x) for x in e['jszip_ms']]}")
     if li := s.get("list"):
         print(f"  listProjects, {li['projects']} projects, {li['assets']} assets: median "
-              f"{med(li['samples_ms']):.1f} ms, max {max(li['samples_ms']):.1f} ms   [target <= 50 ms]")
+              f"{med(li['samples_ms']):.1f} ms, max {max(li['samples_ms']):.1f} ms   [target <= 50 ms]; "
+              f"while the fill's previews were still being made: median {med(li['busy_samples_ms']):.1f} ms, "
+              f"max {max(li['busy_samples_ms']):.1f} ms")
