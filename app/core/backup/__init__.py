@@ -1,0 +1,1 @@
+"""Backup to S3-compatible object storage: the pure parts (signing, planning, merging)."""
