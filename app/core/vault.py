@@ -38,7 +38,6 @@ MAX_THUMBNAIL_BYTES = 5 * 1024 * 1024
 CRC_BATCH_BYTES = 8 * 1024 * 1024
 CRC_BATCH_COUNT = 256
 THUMB_BATCH = 16
-THUMB_PARALLEL = 16  # all of a batch at once: the worker takes it as one message
 QUIET_S = 0.05  # how long after the last save the background may write
 STORE_AHEAD = 8  # batches of previews made ahead of their storing (a burst of saves holds it back)
 
@@ -454,15 +453,13 @@ class Vault:
 
     async def _make_thumbnails(self, batch: list[tuple[dict, Blob]]) -> None:
         made: list = [None] * len(batch)
-        slots = asyncio.Semaphore(THUMB_PARALLEL)  # a pool: a slow preview holds one slot only
 
-        async def one(index: int) -> None:
+        async def one(index: int) -> None:  # all of a batch at once: the worker takes it as one message
             meta, blob = batch[index]
-            async with slots:
-                try:
-                    made[index] = await self.thumbnails.make(blob, meta["kind"], meta["mime"])
-                except Exception as err:
-                    print(f"no preview for {meta['ref']}: {err!r}")
+            try:
+                made[index] = await self.thumbnails.make(blob, meta["kind"], meta["mime"])
+            except Exception as err:
+                print(f"no preview for {meta['ref']}: {err!r}")
 
         await asyncio.gather(*(one(i) for i in range(len(batch))))
         pairs = [(meta, thumb) for (meta, _), thumb in zip(batch, made)
