@@ -8,7 +8,7 @@ export CHROMIUM
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test unit e2e bench browser vendor clean
+.PHONY: setup run test unit e2e bench browser vendor clean backup-server
 
 setup: $(VENV)/.installed node_modules/.installed vendor
 
@@ -26,6 +26,10 @@ vendor: $(VENV)/.installed node_modules/.installed
 
 run: setup
 	$(PY) serve.py --host $(HOST) --port $(PORT)
+
+# A local S3 server (SeaweedFS) with a bucket and test keys, to try backup by hand with no account.
+backup-server: setup
+	$(PY) tools/seaweed.py --port $(or $(S3_PORT),8333) --origin http://$(HOST):$(PORT) --origin http://localhost:$(PORT)
 
 # The tests also check archives with Info-ZIP's tools (zip, unzip -t) and 7-Zip's (7zz).
 browser:

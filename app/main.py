@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import traceback
 
@@ -12,12 +13,14 @@ from pyodide.ffi import create_proxy
 from app.browser.blobs import BrowserBlobs
 from app.browser.poller import Poller
 from app.browser.provider import FetchProvider
+from app.browser.s3 import S3Remote
 from app.browser.bridge import Bridge
 from app.browser.changes import ChangeRelay
 from app.browser.idb_store import IdbStore
 from app.browser.local_kv import LocalStorageKV
 from app.browser.thumbnails import BrowserThumbnails
 from app.browser.ui.shell import Shell
+from app.core.backup.service import Backup
 from app.core.errors import StorageUnavailableError, VaultError
 from app.core.refs import AppStorage
 from app.core.settings import Settings
@@ -52,7 +55,12 @@ async def start() -> None:
                       on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
     poller = Poller(tracker, on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
     shell.tracker, shell.poller, shell.settings = tracker, poller, settings
-    bridge = Bridge(vault, refs, kv, tracker=tracker, poller=poller, settings=settings)
+    backup = Backup(vault, S3Remote, lambda: int(js.Date.now()), asyncio.sleep, random.random,
+                    lambda: bool(js.navigator.onLine))
+    vault.subscribe(backup.changed)
+    js.window.addEventListener("online", create_proxy(lambda _event: backup.wake()))
+    await backup.start()
+    bridge = Bridge(vault, refs, kv, tracker=tracker, poller=poller, settings=settings, backup=backup)
     shell.bridge = bridge
     vault.subscribe(ChangeRelay(on_change=shell.changed).local)
     store.on_version_change = lambda: shell.notify(

@@ -80,6 +80,7 @@ class FakeStore:
         self.projects: dict[str, dict] = {}
         self.metas: dict[str, dict] = {}
         self.blobs: dict[str, FakeBlob] = {}
+        self.settings: dict[str, object] = {}
         self.quota_bytes = quota_bytes
 
     def _used(self):
@@ -185,6 +186,56 @@ class FakeStore:
         await asyncio.sleep(0)
         self._unmark(refs)
 
+    async def get_setting(self, key):
+        await asyncio.sleep(0)
+        return copy.deepcopy(self.settings.get(key))
+
+    async def put_setting(self, key, value):
+        await asyncio.sleep(0)
+        if value is None:
+            self.settings.pop(key, None)
+        else:
+            self.settings[key] = copy.deepcopy(value)
+
+    async def mark_backup(self, state, only):
+        await asyncio.sleep(0)
+        count = 0
+        for meta in self.metas.values():
+            if only is None or meta.get("backup") in only:
+                meta.pop("backupError", None)
+                if state is None:
+                    meta.pop("backup", None)
+                else:
+                    meta["backup"] = state
+                count += 1
+        return count
+
+    async def list_backup(self, state, limit):
+        await asyncio.sleep(0)
+        found = [copy.deepcopy(m) for _, m in sorted(self.metas.items()) if m.get("backup") == state]
+        return found[:limit] if limit is not None else found
+
+    async def set_backup(self, states):
+        await asyncio.sleep(0)
+        changed = {}
+        for ref, fields in states.items():
+            meta = self.metas.get(ref)
+            if meta is not None and "backup" in meta:
+                meta.pop("backupError", None)
+                meta.update(copy.deepcopy(fields))
+                changed[ref] = meta["projectId"]
+        return changed
+
+    async def count_backup(self):
+        await asyncio.sleep(0)
+        counts = {"queued": 0, "uploaded": 0, "failed": 0, "bytesQueued": 0}
+        for meta in self.metas.values():
+            if meta.get("backup") in counts:
+                counts[meta["backup"]] += 1
+                if meta["backup"] == "queued":
+                    counts["bytesQueued"] += meta["size"]
+        return counts
+
     def _unmark(self, refs):
         for ref in refs:
             if ref in self.metas:
@@ -260,3 +311,68 @@ class BytesSource:
     async def read_many(self, ranges):
         self.ranges.extend(ranges)
         return [self.data[start:end] for start, end in ranges]
+
+
+class FakeRemote:
+    """One bucket in memory, with S3's semantics where the vault relies on them: ETags, conditional
+    writes, listing with a delimiter. ``faults`` are raised by the next requests, in order;
+    ``requests`` logs (method, key) of every request that reached the "server"."""
+
+    def __init__(self, objects: dict | None = None):
+        self.objects: dict[str, tuple[bytes, str]] = objects if objects is not None else {}
+        self.faults: list[Exception] = []
+        self.requests: list[tuple[str, str]] = []
+        self.sent_crcs: dict[str, int | None] = {}
+        self._etags = 0
+
+    async def _request(self, method: str, key: str) -> None:
+        await asyncio.sleep(0)
+        if self.faults:
+            raise self.faults.pop(0)
+        self.requests.append((method, key))
+
+    def _store(self, key: str, data: bytes) -> str:
+        self._etags += 1
+        etag = f'"e{self._etags}"'
+        self.objects[key] = (bytes(data), etag)
+        return etag
+
+    async def check(self):
+        await self._request("CHECK", "")
+
+    async def put(self, key, blob, mime, crc32):
+        await self._request("PUT", key)
+        self.sent_crcs[key] = crc32
+        self._store(key, blob.data)
+
+    async def put_bytes(self, key, data, mime, if_match=None, if_none_match=False):
+        from app.core.errors import RemoteConflict
+        await self._request("PUT", key)
+        current = self.objects.get(key)
+        if (if_match and (current is None or current[1] != if_match)) or (if_none_match and current is not None):
+            raise RemoteConflict(key)
+        return self._store(key, data)
+
+    async def get(self, key):
+        await self._request("GET", key)
+        if key not in self.objects:
+            return None
+        data, etag = self.objects[key]
+        return FakeBlob(data, "application/octet-stream"), etag
+
+    async def list(self, prefix, delimiter=None):
+        await self._request("LIST", prefix)
+        keys, prefixes = [], set()
+        for key, (data, _) in sorted(self.objects.items()):
+            if not key.startswith(prefix):
+                continue
+            rest = key[len(prefix):]
+            if delimiter and delimiter in rest:
+                prefixes.add(prefix + rest.split(delimiter, 1)[0] + delimiter)
+            else:
+                keys.append({"key": key, "size": len(data)})
+        return keys, sorted(prefixes)
+
+    async def delete(self, key):
+        await self._request("DELETE", key)
+        self.objects.pop(key, None)

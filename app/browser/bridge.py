@@ -48,8 +48,9 @@ def as_promise(coro):
 class Bridge:
     """Builds the JS object. Writes need no page refresh here: the vault announces each commit."""
 
-    def __init__(self, vault, app_storage, kv, tracker=None, poller=None, settings=None):
+    def __init__(self, vault, app_storage, kv, tracker=None, poller=None, settings=None, backup=None):
         self.vault = vault
+        self.backup = backup
         self.tracker = tracker
         self.poller = poller
         self.settings = settings
@@ -80,6 +81,12 @@ class Bridge:
             "generation": self.generation,
             "scanLegacy": self.scan_legacy,
             "rescueLegacy": self.rescue_legacy,
+            "configureBackup": self.configure_backup,
+            "backupStatus": self.backup.status,
+            "syncNow": self.backup.sync_now,
+            "listRemoteProjects": self.backup.list_remote_projects,
+            "restoreProject": self.backup.restore_project,
+            "deleteRemoteProject": self.backup.delete_remote_project,
         }
         for name, fn in methods.items():
             proxy = create_proxy(self._exposed(fn))
@@ -113,6 +120,13 @@ class Bridge:
 
     async def configure(self, options=None):
         return self.settings.configure(options)
+
+    async def configure_backup(self, *options):
+        # Turning backup off takes an explicit null: a call with nothing must not stop the backups.
+        if len(options) != 1:
+            raise InvalidInputError("configureBackup takes one argument: the settings {endpoint, bucket, "
+                                    "accessKeyId, secretAccessKey, ...}, or null to turn backup off.")
+        return await self.backup.configure(options[0])
 
     async def track(self, ids=None, options=None):
         if options is not None and (not isinstance(options, dict) or set(options) - {"projectId"}):

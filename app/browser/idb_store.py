@@ -19,7 +19,7 @@ from pyodide.ffi import JsException, create_proxy, to_js
 from app.core.errors import QuotaExceededError, StorageUnavailableError
 from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
 
-from .jsconv import DomError, js_error_name, settle, to_js_record, to_py_record
+from .jsconv import DomError, is_null, js_error_name, settle, to_js_record, to_py_record
 
 _STRICT = js.JSON.parse('{"durability": "strict"}')
 _RELAXED = js.JSON.parse('{"durability": "relaxed"}')
@@ -398,6 +398,84 @@ class IdbStore:
             for ref in refs:
                 assets.get(ref).onsuccess = on_meta
             await self._commit(tx)
+
+    # -- backup ---------------------------------------------------------------------------
+
+    async def get_setting(self, key: str):
+        return to_py_record(await self._read("settings", lambda s: s.get(key)))
+
+    async def put_setting(self, key: str, value) -> None:
+        tx = await self._tx(["settings"], "readwrite")
+        store = tx.objectStore("settings")
+        if value is None:
+            store.delete(key)
+        else:
+            store.put(to_js_record(value), key)
+        await self._commit(tx)
+
+    async def mark_backup(self, state: str | None, only: set | None) -> int:
+        tx = await self._tx(["assets"], "readwrite")
+        assets = tx.objectStore("assets")
+        count = [0]
+
+        def step(event):
+            cursor = event.target.result
+            if cursor is None or is_null(cursor):
+                return
+            meta = cursor.value
+            mark = meta.backup if js.Reflect.has(meta, "backup") else None
+            if only is None or mark in only:
+                js.Reflect.deleteProperty(meta, "backupError")
+                if state is None:
+                    js.Reflect.deleteProperty(meta, "backup")
+                else:
+                    meta.backup = state
+                cursor.update(meta)
+                count[0] += 1
+            cursor.continue_()
+
+        with _handler(step) as on_step:
+            assets.openCursor().onsuccess = on_step  # not the index: unmarked records are not on it
+            await self._commit(tx)
+        return count[0]
+
+    async def list_backup(self, state: str, limit: int | None) -> list[dict]:
+        key = js.IDBKeyRange.only(state)
+        found = await self._read("assets", lambda s: s.index("byBackup").getAll(key, limit) if limit
+                                 else s.index("byBackup").getAll(key))
+        return to_py_record(found) or []
+
+    async def set_backup(self, states: dict[str, dict]) -> dict[str, str]:
+        tx = await self._tx(["assets"], "relaxed")
+        assets = tx.objectStore("assets")
+        changed = {}
+
+        def got(event):
+            meta = event.target.result
+            if meta is not None and js.Reflect.has(meta, "backup"):
+                ref = str(meta.ref)
+                js.Reflect.deleteProperty(meta, "backupError")
+                js.Object.assign(meta, to_js_record(states[ref]))
+                assets.put(meta)
+                changed[ref] = str(meta.projectId)
+
+        with _handler(got) as on_meta:
+            for ref in states:
+                assets.get(ref).onsuccess = on_meta
+            await self._commit(tx)
+        return changed
+
+    async def count_backup(self) -> dict:
+        tx = await self._tx(["assets"])
+        index = tx.objectStore("assets").index("byBackup")
+        # Every handler is attached before the first await: a request that finishes while another
+        # is awaited would otherwise fire before anyone listens.
+        uploaded, failed, queued = [settle(request) for request in (
+            index.count(js.IDBKeyRange.only("uploaded")), index.count(js.IDBKeyRange.only("failed")),
+            index.getAll(js.IDBKeyRange.only("queued")))]
+        sizes = to_py_record(await queued) or []
+        return {"uploaded": int(await uploaded), "failed": int(await failed), "queued": len(sizes),
+                "bytesQueued": sum(m["size"] for m in sizes)}
 
     async def attach_thumbnails(self, items: list, finished: set[str] = frozenset()) -> list[bool]:
         """(parent ref, thumbnail metadata, Blob) items in one transaction; each is stored and

@@ -14,7 +14,7 @@ import asyncio
 import json
 
 import js
-from pyodide.ffi import JsException, JsProxy, create_proxy
+from pyodide.ffi import JsException, JsProxy, create_proxy, jsnull
 
 _PLAIN = ("[object Object]", "[object Array]")
 
@@ -29,15 +29,16 @@ def is_blob(value) -> bool:
 
 def to_py_record(value):
     """A JS value from a caller or from IndexedDB, as plain Python data (Blobs stay proxies)."""
-    if value is None or _is_null(value):
+    if value is None or is_null(value):
         return None
     if is_plain(value):
         return json.loads(js.JSON.stringify(value))
     return value
 
 
-def _is_null(value) -> bool:
-    return isinstance(value, JsProxy) and js.Object.prototype.toString.call(value) == "[object Null]"
+def is_null(value) -> bool:
+    """JS null: ``jsnull`` in this Pyodide (falsy), a proxy of null in older ones."""
+    return value is jsnull or (isinstance(value, JsProxy) and js.Object.prototype.toString.call(value) == "[object Null]")
 
 
 def to_js_record(value):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .errors import InvalidArchiveError, InvalidInputError
 from .ids import is_valid_ref
-from .model import MAX_NAME, PROJECT_FIELDS, AssetOptions, extension, new_project
+from .model import MAX_NAME, PROJECT_FIELDS, AssetOptions, asset_record, extension, new_project
 from .sniff import KINDS
 from .zipreader import Member, Source, check_name, folded, stream_member
 from .zipwriter import ZipEntry
@@ -144,6 +144,24 @@ def read_manifest(data: bytes) -> Manifest:
         if a.thumbnail_ref is not None and a.thumbnail_ref not in refs:
             raise bad(f"{a.path!r} links a thumbnail {a.thumbnail_ref!r} the archive does not hold")
     return Manifest(project, assets)
+
+
+def project_record(manifest: Manifest, fallback_id: str, now_ms: int) -> dict:
+    """The project record an import or restore stores: the manifest's, with its ID and times
+    where they were valid."""
+    p = manifest.project
+    project = new_project({k: p[k] for k in PROJECT_FIELDS if p[k] not in (None, "")}, p["id"] or fallback_id, now_ms)
+    project["createdAt"] = p["createdAt"] or now_ms
+    project["updatedAt"] = p["updatedAt"] or now_ms
+    return project
+
+
+def asset_meta(asset: ManifestAsset, project_id: str, kind: str, mime: str) -> dict:
+    """The metadata an import or restore stores for a manifest entry whose bytes were checked."""
+    meta = asset_record(ref=asset.ref, project_id=project_id, kind=kind, mime=mime, size=asset.size,
+                        crc32=asset.crc32, created_at=asset.created_at, options=asset.options, default_name="")
+    meta["thumbnailRef"] = asset.thumbnail_ref
+    return meta
 
 
 def _whole(value: object) -> bool:

@@ -112,6 +112,9 @@ class AssetOptions:
         )
 
 
+THUMBNAIL_ROLE = "thumbnail"  # the role of previews the vault makes (and providers send)
+
+
 def asset_record(*, ref: str, project_id: str, kind: str, mime: str, size: int, crc32: int,
                  created_at: int, options: AssetOptions, default_name: str) -> dict:
     return {

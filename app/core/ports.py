@@ -51,6 +51,20 @@ class StorePort(Protocol):
         """The records marked ``pending`` (owed a checksum or a preview), from an index."""
     async def clear_pending(self, refs: list[str]) -> None:
         """Drop the ``pending`` mark of these records."""
+    async def get_setting(self, key: str) -> object:
+        """A backup setting or piece of bookkeeping (None if unset); never leaves IndexedDB."""
+    async def put_setting(self, key: str, value: object) -> None:
+        """Store a setting (None deletes it)."""
+    async def mark_backup(self, state: str | None, only: set[str] | None) -> int:
+        """Set the ``backup`` mark of every record whose mark is in ``only`` (every record if
+        None) to ``state`` (None removes it), dropping ``backupError``; how many, in one transaction."""
+    async def list_backup(self, state: str, limit: int | None) -> list[dict]:
+        """Up to ``limit`` records whose ``backup`` mark is ``state``, from an index."""
+    async def set_backup(self, states: dict[str, dict]) -> dict[str, str]:
+        """Write {ref: {"backup": state, "backupError"?: why}} onto records that still exist and
+        are marked (backup not turned off meanwhile); {ref: projectId} of those changed."""
+    async def count_backup(self) -> dict:
+        """{"queued", "uploaded", "failed": counts, "bytesQueued": total size of the queued}."""
     async def delete_asset(self, ref: str) -> tuple[int, int] | None:
         """Delete an asset and its thumbnail; unlink it if it is one. (count, bytes) or None."""
     async def delete_project(self, project_id: str) -> tuple[int, int] | None:
@@ -77,6 +91,26 @@ class BlobPort(Protocol):
 class ThumbnailPort(Protocol):
     async def make(self, blob: Blob, kind: str, mime: str) -> Blob | None:
         """A small JPEG preview of an image or a video's poster frame; None if it cannot decode."""
+
+
+class RemoteStore(Protocol):
+    """One bucket of an S3-compatible server (app/browser/s3.py). Failures raise RemoteAuthError,
+    RemoteNotFoundError, RemoteUnreachableError or RemoteError (app.core.errors) with a message a
+    person can act on; a conditional write that lost a race raises RemoteConflict."""
+
+    async def check(self) -> None:
+        """Prove the bucket exists and the key may list, write and delete in it."""
+    async def put(self, key: str, blob: Blob, mime: str, crc32: int | None) -> None:
+        """Upload a Blob as is (its bytes never enter Python); ``crc32`` is sent for the server to check."""
+    async def put_bytes(self, key: str, data: bytes, mime: str, if_match: str | None = None,
+                        if_none_match: bool = False) -> str:
+        """A small object written only if its ETag is still ``if_match`` (or, with
+        ``if_none_match``, only if it does not exist); its new ETag."""
+    async def get(self, key: str) -> tuple[Blob, str] | None:
+        """(Blob, ETag), or None if there is no such object."""
+    async def list(self, prefix: str, delimiter: str | None = None) -> tuple[list[dict], list[str]]:
+        """Every key under ``prefix`` ({"key", "size"}), and the common prefixes if ``delimiter``."""
+    async def delete(self, key: str) -> None: ...
 
 
 class KeyValuePort(Protocol):

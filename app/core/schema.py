@@ -23,6 +23,11 @@ MIGRATIONS: list[tuple[int, list[dict]]] = [
     # a restart finds the unfinished work without reading every record (seconds at 60,000).
     (3, [{"op": "createIndex", "store": "assets", "index": "byPending", "keyPath": "pending"},
          {"op": "markPending"}]),
+    # Backup: each record's ``backup`` mark (queued / uploaded / failed) is its place in the upload
+    # queue, indexed so the uploader reads only the queued; the settings (the secret among them)
+    # and the deletions not yet in a manifest live in a store of their own, never in localStorage.
+    (4, [{"op": "createIndex", "store": "assets", "index": "byBackup", "keyPath": "backup"},
+         {"op": "createStore", "store": "settings"}]),
 ]
 
 DB_VERSION = MIGRATIONS[-1][0]

@@ -15,11 +15,11 @@ import asyncio
 from collections import deque
 from typing import Callable
 
-from .archive import (MANIFEST, archive_file_name, export_entries, is_skipped_in_plain_zip, match_manifest,
-                      read_manifest_entry)
+from .archive import (MANIFEST, archive_file_name, asset_meta, export_entries, is_skipped_in_plain_zip,
+                      match_manifest, project_record, read_manifest_entry)
 from .errors import InvalidArchiveError, InvalidInputError
 from .ids import new_project_id, new_ref
-from .model import PROJECT_FIELDS, AssetOptions, asset_record, default_name, new_project
+from .model import AssetOptions, asset_record, default_name, new_project
 from .sniff import SNIFF_BYTES, resolve_type
 from .zipreader import read_members, stream_member
 from .zipwriter import write_zip
@@ -176,21 +176,14 @@ async def _verified_entry(vault, source: BlobSource, member, asset):
 def _records(vault, manifest, verified, file_name: str):
     now = vault.clock()
     if manifest is not None:
-        p = manifest.project
-        project = new_project({k: p[k] for k in PROJECT_FIELDS if p[k] not in (None, "")},
-                              p["id"] or new_project_id(), now)
-        project["createdAt"] = p["createdAt"] or now
-        project["updatedAt"] = p["updatedAt"] or now
+        project = project_record(manifest, new_project_id(), now)
     else:
         title = file_name.rsplit("/", 1)[-1].removesuffix(".zip").removesuffix(".ZIP").strip()[:200]
         project = new_project({"title": title or "Imported archive"}, new_project_id(), now)
     entries = []
     for member, asset, media, data in verified:
-        if asset is not None:
-            meta = asset_record(ref=asset.ref, project_id=project["id"], kind=media.kind, mime=media.mime,
-                                size=member.size, crc32=member.crc32, created_at=asset.created_at,
-                                options=asset.options, default_name="")
-            meta["thumbnailRef"] = asset.thumbnail_ref
+        if asset is not None:  # the manifest's size and CRC-32 matched the entry's (match_manifest)
+            meta = asset_meta(asset, project["id"], media.kind, media.mime)
         else:
             created = vault.clock()
             name = member.name.rsplit("/", 1)[-1]

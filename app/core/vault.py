@@ -24,19 +24,19 @@ from typing import Awaitable, Callable
 from .dataurl import parse_data_url
 from .errors import InvalidInputError, NotFoundError
 from .ids import is_valid_ref, new_project_id, new_ref
-from .model import AssetOptions, asset_record, default_name, extension, new_project
+from .model import THUMBNAIL_ROLE, AssetOptions, asset_record, default_name, extension, new_project
 from .ports import Blob, BlobPort, StorePort, ThumbnailPort
 from .sniff import SNIFF_BYTES, MediaType, resolve_type
 
 CHUNK_BYTES = 4 * 1024 * 1024  # bigger chunks cost fewer trips to the Blob store: ~4x faster here
 MAX_ASSET_BYTES = 4 * 1024 ** 3
-THUMBNAIL_ROLE = "thumbnail"
 MAX_THUMBNAIL_BYTES = 5 * 1024 * 1024
 # Background work goes in batches: one read from the Blob store for many small files and one
 # transaction for many results. One strict commit costs ~13 ms on a disk here, so a transaction
 # per frame made 10,000 frames take minutes.
 CRC_BATCH_BYTES = 8 * 1024 * 1024
 CRC_BATCH_COUNT = 256
+BACKUP_QUEUED, BACKUP_DONE, BACKUP_FAILED = "queued", "uploaded", "failed"
 THUMB_BATCH = 16
 QUIET_S = 0.05  # how long after the last save the background may write
 STORE_AHEAD = 8  # batches of previews made ahead of their storing (a burst of saves holds it back)
@@ -72,6 +72,7 @@ class Vault:
         self._idle.set()
         self._last_save = float("-inf")
         self._listeners: list[Callable[[dict], None]] = []
+        self.backing_up = False  # set by the backup service: new records are queued for upload
 
     # -- changes: every committed write is announced, once, to every subscriber -------------
 
@@ -253,8 +254,11 @@ class Vault:
         for meta, blob in entries:
             self._after_store(meta, blob)
 
-    async def import_project(self, project: dict, entries: list[tuple[dict, Blob]]) -> bool:
-        """Add an imported project with its assets, all or nothing; False if an ID is taken."""
+    async def import_project(self, project: dict, entries: list[tuple[dict, Blob]], restored: bool = False) -> bool:
+        """Add an imported project with its assets, all or nothing; False if an ID is taken.
+        ``restored``: it came from the backup, so it is backed up already."""
+        if restored:
+            entries = [(dict(meta, backup=BACKUP_DONE), blob) for meta, blob in entries]
         entries = [(self._owing(meta), blob) for meta, blob in entries]
         if not await self.store.import_project(project, entries):
             return False
@@ -351,6 +355,13 @@ class Vault:
         absent otherwise) lets a restart find the unfinished few without reading every record."""
         if meta["crc32"] is None or self._wants_preview(meta):
             meta["pending"] = 1
+        return self._for_backup(meta)
+
+    def _for_backup(self, meta: dict) -> dict:
+        """With backup on, a new record is queued for upload in the transaction that stores it:
+        the queue survives a crash a moment after the save as surely as the asset does."""
+        if self.backing_up:
+            meta.setdefault("backup", BACKUP_QUEUED)
         return meta
 
     def _after_store(self, meta: dict, blob: Blob) -> None:
@@ -513,7 +524,7 @@ class Vault:
                 options=AssetOptions(role=THUMBNAIL_ROLE, name=f"{base}.thumb.{extension(media.mime)}",
                                      params={"thumbnailOf": parent["ref"]}),
                 default_name="")
-            items.append((parent["ref"], meta, blob))
+            items.append((parent["ref"], self._for_backup(meta), blob))
         finished = self._settle_jobs(parent["ref"] for parent, _ in pairs) if background else set()
         attached = await self.store.attach_thumbnails(items, finished)
         refs = []
@@ -523,6 +534,44 @@ class Vault:
                 self._publish("asset", "created", meta["projectId"], meta["ref"])
                 self._publish("asset", "updated", meta["projectId"], parent_ref)
         return refs
+
+    # -- backup: its queue is the ``backup`` mark of each record (see _for_backup) ----------
+
+    async def backup_setting(self, key: str) -> object:
+        return await self.store.get_setting(key)
+
+    async def save_backup_setting(self, key: str, value: object) -> None:
+        """Backup settings and bookkeeping (the secret among them) live in IndexedDB only."""
+        await self.store.put_setting(key, value)
+
+    async def requeue_for_backup(self, states: set[str] | None) -> int:
+        """Queue every record whose mark is in ``states`` (all records if None); a count."""
+        return await self.store.mark_backup(BACKUP_QUEUED, states)
+
+    async def stop_backup(self) -> None:
+        self.backing_up = False
+        await self.store.mark_backup(None, None)
+
+    async def backup_queue(self, limit: int) -> list[dict]:
+        return await self.store.list_backup(BACKUP_QUEUED, limit)
+
+    async def set_backup_states(self, states: dict[str, dict]) -> None:
+        """{ref: {"backup": state, "backupError"?: why}}; announced once per project."""
+        for project_id in sorted(set((await self.store.set_backup(states)).values())):
+            self._publish("backup", "updated", project_id)
+
+    async def backup_counts(self) -> dict:
+        return await self.store.count_backup()
+
+    async def add_restored(self, project_id: str, entries: list[tuple[dict, Blob]]) -> bool:
+        """Add assets fetched from the backup (another device's) to a local project, all or nothing."""
+        metas = [self._owing(dict(meta, backup=BACKUP_DONE)) for meta, _ in entries]
+        if not await self.store.add_to_project(project_id, [(m["ref"], m, b) for m, (_, b) in zip(metas, entries)],
+                                               self.clock()):
+            return False
+        for meta, (_, blob) in zip(metas, entries):
+            self._stored(meta, blob)
+        return True
 
     def drop_pending_work(self) -> None:
         """Forget queued checksums and previews (their assets were removed underneath us)."""
@@ -558,7 +607,9 @@ def _as_options(opts: AssetOptions) -> dict:
 
 
 def _public(meta: dict | None) -> dict | None:
-    """A record as the bridge's contract gives it: without the vault's own ``pending`` mark."""
+    """A record as the bridge's contract gives it: without the vault's own ``pending`` mark,
+    with its backup state ("none" while backup is off)."""
     if meta is not None:
         meta.pop("pending", None)
+        meta.setdefault("backup", "none")
     return meta

@@ -7,12 +7,12 @@ from pyodide.ffi import create_once_callable
 
 from app.core import fmt, transfer
 from app.core.errors import InvalidInputError, NotFoundError, VaultError
+from app.core.model import THUMBNAIL_ROLE
 
 from .asset_grid import AssetGrid
 from .dom import Scope, accept_drops, by_id, h
 
 FIRST_CHUNK = 400  # records (frames and their previews): more than a screen of cards
-THUMBNAIL_ROLE = "thumbnail"
 
 
 class ProjectView:
@@ -105,6 +105,10 @@ class ProjectView:
     async def apply(self, changes: list[dict]) -> bool:
         """Changes to assets of this project, applied to the cards in place (a full redraw read
         20,000 records at 10,000 frames). False when only a full redraw will do."""
+        # Backup progress is not drawn on the cards yet: a batch of uploads redraws nothing.
+        changes = [c for c in changes if not (isinstance(c, dict) and c.get("type") == "backup")]
+        if not changes:
+            return True
         if self.grid is None or self.busy or any(
                 not isinstance(c, dict) or c.get("type") != "asset" or c.get("projectId") != self.project_id
                 or not c.get("ref") for c in changes):

@@ -1,0 +1,121 @@
+"""The RemoteStore port over fetch: one bucket of an S3-compatible server, signed with SigV4.
+
+    remote = S3Remote(config)
+    await remote.put("projects/p_1/images/a-r1.png", blob, "image/png", crc32)   # the Blob goes as is
+
+Media goes from Blob to fetch, never through Python; only signatures are computed here (the
+payload is UNSIGNED-PAYLOAD, its integrity the CRC-32 header). XML answers are read with
+DOMParser; refusals become the contract's errors (app.core.backup.refusals).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from urllib.parse import quote
+
+import js
+from pyodide.ffi import to_js
+
+from app.core.backup.config import BackupConfig
+from app.core.backup.refusals import refusal, unreachable
+from app.core.backup.sigv4 import sign_headers
+from app.core.errors import RemoteConflict
+
+from .jsconv import to_js_record
+
+
+class S3Remote:
+    def __init__(self, config: BackupConfig):
+        self.config = config
+
+    async def _send(self, method: str, key: str | None, action: str, query: dict | None = None,
+                    headers: dict | None = None, body=None, ok=(200,)):
+        url = self.config.object_url(key) if key is not None else self.config.bucket_url()
+        if query:
+            url += "?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='~')}" for k, v in query.items())
+        signed = sign_headers(method, url, self.config.credentials, self.config.region, int(js.Date.now()),
+                              headers or {})
+        init = {"method": method, "headers": signed, "cache": "no-store", "credentials": "omit",
+                "mode": "cors"}
+        options = to_js_record(init)
+        if body is not None:
+            options.body = body
+        try:
+            response = await js.fetch(url, options)
+        except Exception:  # a TypeError: offline, refused, or blocked by CORS (a page cannot tell which)
+            raise unreachable(self.config, str(js.location.origin), bool(js.navigator.onLine)) from None
+        if response.status in ok:
+            return response
+        text = await response.text() if method != "HEAD" else ""
+        code, message = _error_fields(text)
+        raise refusal(int(response.status), code, message, action, self.config)
+
+    async def check(self) -> None:
+        await self._send("GET", None, "test the connection",
+                         {"list-type": "2", "max-keys": "1", "prefix": self.config.prefix})
+        probe = f"{self.config.prefix + '/' if self.config.prefix else ''}.vault-check-{secrets.token_hex(6)}"
+        await self._send("PUT", probe, "write a test object", headers={"content-type": "text/plain"},
+                         body="asset vault connection test")
+        await self._send("DELETE", probe, "delete a test object", ok=(200, 204))
+
+    async def put(self, key: str, blob, mime: str, crc32: int | None) -> None:
+        headers = {"content-type": mime or "application/octet-stream"}
+        if crc32 is not None:
+            headers["x-amz-checksum-crc32"] = base64.b64encode(crc32.to_bytes(4, "big")).decode()
+        await self._send("PUT", key, f"upload {key!r}", headers=headers, body=blob)
+
+    async def put_bytes(self, key: str, data: bytes, mime: str, if_match: str | None = None,
+                        if_none_match: bool = False) -> str:
+        headers = {"content-type": mime}
+        if if_match:
+            headers["if-match"] = if_match
+        elif if_none_match:
+            headers["if-none-match"] = "*"
+        response = await self._send("PUT", key, f"write {key!r}", headers=headers, body=to_js(data))
+        return str(response.headers.get("etag") or "")
+
+    async def get(self, key: str):
+        response = await self._send("GET", key, f"read {key!r}", ok=(200, 404))
+        if response.status == 404:
+            code, message = _error_fields(await response.text())
+            if code == "NoSuchKey" or not code:
+                return None
+            raise refusal(404, code, message, f"read {key!r}", self.config)
+        etag = response.headers.get("etag")
+        if etag is None:
+            raise RemoteConflict("no ETag")  # never expected: CORS must expose it (the README says so)
+        return await response.blob(), str(etag)
+
+    async def list(self, prefix: str, delimiter: str | None = None):
+        keys, prefixes, token = [], [], None
+        while True:
+            query = {"list-type": "2", "prefix": prefix}
+            if delimiter:
+                query["delimiter"] = delimiter
+            if token:
+                query["continuation-token"] = token
+            response = await self._send("GET", None, "list objects", query)
+            doc = js.DOMParser.new().parseFromString(await response.text(), "application/xml")
+            for node in doc.getElementsByTagName("Contents"):
+                keys.append({"key": _text(node, "Key"), "size": int(_text(node, "Size") or 0)})
+            for node in doc.getElementsByTagName("CommonPrefixes"):
+                prefixes.append(_text(node, "Prefix"))
+            token = _text(doc, "NextContinuationToken")
+            if _text(doc, "IsTruncated") != "true" or not token:
+                return keys, prefixes
+
+    async def delete(self, key: str) -> None:
+        await self._send("DELETE", key, f"delete {key!r}", ok=(200, 204))
+
+
+def _text(node, tag: str) -> str:
+    found = node.getElementsByTagName(tag)
+    return str(found.item(0).textContent) if found.length else ""
+
+
+def _error_fields(text: str) -> tuple[str, str]:
+    if not text:
+        return "", ""
+    doc = js.DOMParser.new().parseFromString(text, "application/xml")
+    return _text(doc, "Code"), _text(doc, "Message")[:300]

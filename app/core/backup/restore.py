@@ -1,0 +1,89 @@
+"""Bring media back from the bucket: a whole project onto a device that never had it, or the
+other devices' additions and deletions into a project both hold.
+
+    await restore_project(backup, "p_abc")   # all or nothing, every byte's CRC-32 checked
+    await pull(backup, "p_abc")               # (added, deleted) in a project both sides hold
+
+Every object is fetched as a Blob and its CRC-32 computed before anything is stored; one wrong
+byte refuses the lot with IntegrityError naming the file, and nothing half-restored stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from ..archive import ManifestAsset, asset_meta, project_record
+from ..errors import IntegrityError, InvalidInputError, NotFoundError
+from ..ids import is_valid_ref
+from . import layout
+from . import manifest as manifests
+
+PARALLEL = 4  # downloads in flight
+
+
+async def restore_project(backup, project_id: object) -> dict:
+    config = backup.need_config()
+    if not is_valid_ref(project_id):
+        raise InvalidInputError(f"{project_id!r} is not a valid project ID.")
+    if any(p["id"] == project_id for p in await backup.vault.list_projects()):
+        raise InvalidInputError(f"Project {project_id!r} is on this device already: Sync now brings in what "
+                                "other devices added to it.")
+    doc, _ = await backup.read_manifest(project_id)
+    if doc is None:
+        raise NotFoundError(f"The backup holds no project {project_id!r} (or its upload has not finished).")
+    _, manifest = manifests.parse(manifests.encode(doc))
+    entries = await _fetch_checked(backup, config.prefix, project_id, manifest.assets)
+    project = project_record(manifest, project_id, backup.clock())
+    if not await backup.vault.import_project(project, entries, restored=True):
+        raise InvalidInputError(f"Project {project_id!r} or one of its assets appeared on this device while "
+                                "restoring; nothing was restored. Use Sync now instead.")
+    return {"projectId": project_id, "assets": len(entries), "bytes": sum(m["size"] for m, _ in entries)}
+
+
+async def pull(backup, project_id: str, doc: dict) -> tuple[int, int]:
+    """Apply the bucket's view of a project both sides hold: fetch what other devices added,
+    delete what they deleted. (added, deleted)."""
+    _, manifest = manifests.parse(manifests.encode(doc))
+    vault = backup.vault
+    local = {m["ref"]: m async for chunk in vault.iter_assets(project_id) for m in chunk}
+    deleted_here = await backup.deleted_here(project_id)
+    missing = [a for a in manifest.assets if a.ref not in local and a.ref not in deleted_here]
+    added = 0
+    if missing:
+        entries = await _fetch_checked(backup, backup.config.prefix, project_id, missing)
+        if await vault.add_restored(project_id, entries):
+            added = len(entries)
+    removed = 0
+    for ref in doc.get("deleted") or {}:
+        if ref in local and await vault.delete_asset(ref):
+            removed += 1
+    return added, removed
+
+
+async def _fetch_checked(backup, prefix: str, project_id: str, assets: list[ManifestAsset]) -> list[tuple[dict, object]]:
+    """(metadata, Blob) for each asset, after its size and CRC-32 matched the manifest."""
+    lanes = asyncio.Semaphore(PARALLEL)
+    blobs = backup.vault.blobs
+
+    async def one(asset: ManifestAsset):
+        async with lanes:
+            found = await backup.remote.get(layout.object_key(prefix, project_id, asset.path))
+            if found is None:
+                raise NotFoundError(f"{asset.path!r} is listed in the backup's manifest but missing from the "
+                                    "bucket; nothing was restored.")
+            blob = found[0]
+            size = blobs.size(blob)
+            if size != asset.size or await backup.vault.checksum(blob, size) != asset.crc32:
+                raise IntegrityError(f"{asset.path!r} in the backup does not match its recorded size and CRC-32: "
+                                     "it was altered or damaged in the bucket. Nothing was restored.")
+            return asset_meta(asset, project_id, asset.kind, asset.mime), blobs.slice(blob, 0, size, asset.mime)
+
+    tasks = [asyncio.ensure_future(one(a)) for a in assets]
+    try:
+        return list(await asyncio.gather(*tasks))
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled():
+                task.exception()  # retrieved: the first refusal is the one reported

@@ -1,0 +1,386 @@
+"""Backup as media is made: the upload queue, the manifests, and the bridge's backup calls.
+
+    backup = Backup(vault, make_remote, clock, sleep, random, is_online)
+    await backup.start()                     # the saved configuration, if any; uploads resume
+    await backup.configure({...})            # tests the connection, then queues every asset
+    vault.subscribe(backup.changed)          # deletions become tombstones in the manifest
+
+The queue is the ``backup`` mark each record carries (queued / uploaded / failed), written by
+the vault in the transaction that stores the asset, so a save never waits for the network and
+a crash never loses the queue. One loop uploads what is queued, a few objects at a time, then
+rewrites each touched project's manifest with a compare-and-swap. A network failure backs off
+with jitter and resumes on ``online``; wrong keys or a missing bucket stop the loop until the
+user fixes the configuration or presses Sync now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Awaitable, Callable
+
+from ..errors import (InvalidArchiveError, InvalidInputError, NotFoundError, RemoteAuthError, RemoteConflict,
+                      RemoteError, RemoteNotFoundError, RemoteUnreachableError, VaultError)
+from ..ids import is_valid_ref
+from . import layout
+from . import manifest as manifests
+from . import restore
+from .config import BackupConfig
+from .retry import Backoff
+
+CONFIG_KEY = "backup.config"
+DELETED_KEY = "backup.deleted."  # + project ID: {ref: deletedAt} not yet in that project's manifest
+UPLOAD_BATCH = 16  # records taken from the queue at a time
+PARALLEL = 4  # uploads in flight (a browser opens at most 6 connections to one host)
+MANIFEST_EVERY_S = 5.0  # while a burst uploads, rewrite touched manifests at most this often
+MANIFEST_TRIES = 8
+WAIT_CRC_S = 0.5  # a queued record is uploaded once its checksum is known
+
+
+class Backup:
+    def __init__(self, vault, make_remote: Callable[[BackupConfig], object], clock: Callable[[], int],
+                 sleep: Callable[[float], Awaitable[None]], rand: Callable[[], float],
+                 is_online: Callable[[], bool]):
+        self.vault = vault
+        self.make_remote = make_remote
+        self.clock = clock
+        self.sleep = sleep
+        self.is_online = is_online
+        self.config: BackupConfig | None = None
+        self.remote = None
+        self.backoff = Backoff(rand)
+        self._wake = asyncio.Event()
+        self._loop: asyncio.Task | None = None
+        self._dirty: dict[str, float] = {}  # project ID -> when it first needed its manifest rewritten
+        self._uploading = 0
+        self._stopped: VaultError | None = None  # auth or bucket trouble: waits for the user
+        self._last_error: str | None = None
+        self._last_sync: int | None = None
+        self._passing = asyncio.Lock()  # the loop and Sync now never upload the same batch twice
+        self._on_status: list[Callable[[], None]] = []
+
+    # -- configuration ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        record = await self.vault.backup_setting(CONFIG_KEY)
+        if record is None:
+            return
+        try:
+            self._use(BackupConfig.from_record(record))
+        except InvalidInputError as err:  # saved by a version that allowed more: say so, do not crash
+            self._last_error = f"The saved backup settings are no longer valid ({err}). Set backup up again."
+            return
+        self._run()
+
+    async def configure(self, options: object) -> dict:
+        if options is None:
+            await self._turn_off()
+            return {"enabled": False}
+        config = BackupConfig.parse(options)
+        remote = self.make_remote(config)
+        if not self.is_online():
+            raise RemoteUnreachableError("This device is offline, so the connection cannot be tested. Connect "
+                                         "and try again; nothing was changed.")
+        await remote.check()
+        same = config.same_target(self.config)
+        await self.vault.save_backup_setting(CONFIG_KEY, config.to_record())
+        self._use(config, remote)
+        # A new place holds none of this device's media yet: everything goes there.
+        await self.vault.requeue_for_backup(None if not same else {"failed", None})
+        self._stopped = self._last_error = None
+        self.backoff.reset()
+        self._run()
+        return config.public()
+
+    def _use(self, config: BackupConfig, remote=None) -> None:
+        self.config = config
+        self.remote = remote or self.make_remote(config)
+        self.vault.backing_up = True
+
+    async def _turn_off(self) -> None:
+        self.config = self.remote = None
+        self.close()
+        await self.vault.save_backup_setting(CONFIG_KEY, None)
+        await self.vault.stop_backup()
+        self._dirty.clear()
+        self._stopped = self._last_error = None
+        self._tell()
+
+    def close(self) -> None:
+        """Stop the loop (the page is going away; a test ends)."""
+        if self._loop is not None:
+            self._loop.cancel()
+            self._loop = None
+
+    def need_config(self) -> BackupConfig:
+        if self.config is None:
+            raise InvalidInputError("Backup is not set up: call configureBackup (or use the Backup panel) first.")
+        return self.config
+
+    # -- status -----------------------------------------------------------------------------
+
+    def on_status(self, listener: Callable[[], None]) -> None:
+        self._on_status.append(listener)
+
+    def _tell(self) -> None:
+        for listener in self._on_status:
+            try:
+                listener()
+            except Exception as err:
+                print(f"backup status listener failed: {err!r}")
+
+    async def status(self) -> dict:
+        if self.config is None:
+            return {"enabled": False, "queued": 0, "uploading": 0, "uploaded": 0, "failed": 0, "bytesQueued": 0,
+                    "lastError": self._last_error, "lastSyncAt": self._last_sync}
+        counts = await self.vault.backup_counts()
+        error = str(self._stopped) if self._stopped else self._last_error
+        if error is None and counts["queued"] and not self.is_online():
+            error = "Offline: uploads resume when the device is back online."
+        return dict(self.config.public(), **counts, uploading=self._uploading, lastError=error,
+                    lastSyncAt=self._last_sync)
+
+    # -- changes from the vault ---------------------------------------------------------------
+
+    def changed(self, change: dict) -> None:
+        if self.config is None:
+            return
+        if change["type"] == "asset" and change["action"] == "created":
+            self.wake()
+        elif change["type"] == "asset" and change["action"] == "deleted" and change.get("ref"):
+            asyncio.ensure_future(self._note_deleted(change["projectId"], change["ref"]))
+        elif change["type"] == "project" and change["action"] in ("created", "updated"):
+            self.wake()
+
+    async def _note_deleted(self, project_id: str, ref: str) -> None:
+        key = DELETED_KEY + project_id
+        gone = await self.vault.backup_setting(key) or {}
+        gone[ref] = self.clock()
+        await self.vault.save_backup_setting(key, gone)
+        self._dirty.setdefault(project_id, 0.0)
+        self.wake()
+
+    def wake(self) -> None:
+        """New work, the device back online, or the user asking: look at the queue now."""
+        self._wake.set()
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        if self._loop is None or self._loop.done():
+            self._loop = asyncio.ensure_future(self._forever())
+        self.wake()
+
+    async def _forever(self) -> None:
+        while self.config is not None:
+            self._wake.clear()
+            try:
+                if self._stopped is not None or not self.is_online():
+                    await self._wake.wait()
+                    continue
+                more = await self._pass()
+                self._last_error = None
+                self.backoff.reset()
+                if not more:
+                    await self._nap(WAIT_CRC_S if await self._waiting_for_checksums() else None)
+            except (RemoteAuthError, RemoteNotFoundError) as err:
+                self._stopped = err
+                self._tell()
+            except RemoteUnreachableError as err:
+                self._last_error = str(err)
+                self._tell()
+                await self._nap(self.backoff.next())
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # a bug must not end backup for the session: log, wait, retry
+                print(f"backup loop failed: {err!r}")
+                self._last_error = f"Backup hit an unexpected problem ({err}); it retries shortly."
+                await self._nap(self.backoff.next())
+
+    async def _nap(self, seconds: float | None) -> None:
+        """Until woken, or ``seconds`` pass."""
+        waiter = asyncio.ensure_future(self._wake.wait())
+        pending = {waiter}
+        if seconds is not None:
+            pending.add(asyncio.ensure_future(self.sleep(seconds)))
+        try:
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when the loop itself is cancelled: no waiter outlives it
+            for task in pending:
+                task.cancel()
+
+    async def _waiting_for_checksums(self) -> bool:
+        return any(m["crc32"] is None for m in await self.vault.backup_queue(UPLOAD_BATCH))
+
+    async def _pass(self) -> bool:
+        async with self._passing:
+            return await self._pass_once()
+
+    async def _pass_once(self) -> bool:
+        """Upload one batch, then write the manifests that are due; whether more is ready."""
+        queued = await self.vault.backup_queue(UPLOAD_BATCH * 4)
+        ready = [m for m in queued if m["crc32"] is not None][:UPLOAD_BATCH]
+        if ready:
+            await self._upload_batch(ready)
+        now = self.clock() / 1000
+        due = [p for p, since in self._dirty.items() if not ready or now - since >= MANIFEST_EVERY_S]
+        for project_id in due:
+            await self._write_manifest(project_id)
+            self._dirty.pop(project_id, None)
+        if due:
+            self._last_sync = self.clock()
+            self._tell()
+        return bool(ready)
+
+    async def _upload_batch(self, metas: list[dict]) -> None:
+        results: list[object] = [None] * len(metas)
+        lanes = asyncio.Semaphore(PARALLEL)
+
+        async def one(index: int, meta: dict) -> None:
+            async with lanes:
+                self._uploading += 1
+                try:
+                    results[index] = await self._upload(meta)
+                except RemoteError as err:
+                    results[index] = err
+                finally:
+                    self._uploading -= 1
+
+        await asyncio.gather(*(one(i, m) for i, m in enumerate(metas)))
+        states, stop = {}, None
+        for meta, result in zip(metas, results):
+            if result is None:
+                states[meta["ref"]] = {"backup": "uploaded"}
+                self._dirty.setdefault(meta["projectId"], self.clock() / 1000)
+            elif isinstance(result, (RemoteAuthError, RemoteNotFoundError, RemoteUnreachableError)):
+                stop = stop or result  # not this asset's fault: it stays queued
+            else:
+                states[meta["ref"]] = {"backup": "failed", "backupError": str(result)}
+        if states:
+            await self.vault.set_backup_states(states)
+        self._tell()
+        if stop is not None:
+            raise stop
+
+    async def _upload(self, meta: dict) -> str | None:
+        blob = await self.vault.get_blob(meta["ref"])
+        if blob is None:
+            raise RemoteError("Its media is missing on this device, so there is nothing to back up.")
+        key = layout.object_key(self.config.prefix, meta["projectId"], layout.asset_path(meta))
+        await self.remote.put(key, blob, meta["mime"], meta["crc32"] if self.config.checksums else None)
+        return None
+
+    async def _write_manifest(self, project_id: str) -> None:
+        """Merge this device's uploads into the bucket's manifest, compare-and-swap, retry on a race."""
+        key = layout.manifest_key(self.config.prefix, project_id)
+        for _ in range(MANIFEST_TRIES):
+            try:
+                project = await self.vault.get_project(project_id)
+            except NotFoundError:
+                return  # deleted here: its backup stays as it was
+            remote_doc, etag = await self.read_manifest(project_id)
+            assets = [m async for chunk in self.vault.iter_assets(project_id) for m in chunk]
+            gone = await self.deleted_here(project_id)
+            doc = manifests.merged(remote_doc, project, [m for m in assets if m.get("backup") == "uploaded"],
+                                   gone, self.clock())
+            try:
+                await self.remote.put_bytes(key, manifests.encode(doc), "application/json",
+                                            if_match=etag, if_none_match=etag is None)
+            except RemoteConflict:
+                continue  # another device wrote it meanwhile: read theirs and merge again
+            if gone:
+                await self._forget_deleted(project_id, gone)
+            return
+        raise RemoteUnreachableError(f"The backup of project {project_id!r} kept changing under us; "
+                                     "it is retried shortly.")
+
+    async def deleted_here(self, project_id: str) -> dict:
+        """Refs deleted on this device that the bucket's manifest does not list as deleted yet."""
+        return await self.vault.backup_setting(DELETED_KEY + project_id) or {}
+
+    async def _forget_deleted(self, project_id: str, sent: dict) -> None:
+        key = DELETED_KEY + project_id
+        gone = await self.deleted_here(project_id)
+        rest = {ref: when for ref, when in gone.items() if sent.get(ref) != when}
+        await self.vault.save_backup_setting(key, rest or None)
+
+    async def read_manifest(self, project_id: str) -> tuple[dict | None, str | None]:
+        found = await self.remote.get(layout.manifest_key(self.config.prefix, project_id))
+        if found is None:
+            return None, None
+        blob, etag = found
+        data = await self.vault.blobs.read(blob, 0, self.vault.blobs.size(blob))
+        try:
+            doc, _ = manifests.parse(data)
+        except InvalidArchiveError as err:
+            raise RemoteError(f"The backup's manifest of project {project_id!r} is damaged ({err}); it was "
+                              "left as it is. Delete that project from the backup to start it afresh.") from None
+        return doc, etag
+
+    # -- calls the user makes -------------------------------------------------------------------
+
+    async def sync_now(self) -> dict:
+        """Bring in what other devices added to (or deleted from) projects this one holds, then
+        upload everything queued (failed ones again) and rewrite the manifests; resolves when done."""
+        self.need_config()
+        if not self.is_online():
+            raise RemoteUnreachableError("This device is offline: the backup continues when it is back online.")
+        await self.vault.requeue_for_backup({"failed"})
+        self._stopped = None
+        before = (await self.vault.backup_counts())["uploaded"]
+        downloaded = deleted = 0
+        local = [p["id"] for p in await self.vault.list_projects()]
+        remote = {r["id"] for r in await self.list_remote_projects() if not r.get("incomplete")}
+        for project_id in local:
+            if project_id in remote:
+                doc, _ = await self.read_manifest(project_id)
+                if doc is not None:
+                    added, removed = await restore.pull(self, project_id, doc)
+                    downloaded, deleted = downloaded + added, deleted + removed
+            self._dirty.setdefault(project_id, 0.0)
+        while True:
+            more = await self._pass()
+            if not more and not self._dirty and not await self._waiting_for_checksums():
+                break
+            if not more:
+                await self.sleep(WAIT_CRC_S)
+        self._last_sync = self.clock()
+        self._tell()
+        after = (await self.vault.backup_counts())["uploaded"]
+        return {"uploaded": max(0, after - before - downloaded), "downloaded": downloaded, "deleted": deleted}
+
+    async def restore_project(self, project_id: object) -> dict:
+        result = await restore.restore_project(self, project_id)
+        self._tell()
+        return result
+
+    async def list_remote_projects(self) -> list[dict]:
+        config = self.need_config()
+        _, prefixes = await self.remote.list(layout.projects_prefix(config.prefix), "/")
+        local = {p["id"] for p in await self.vault.list_projects()}
+        found = []
+        for common in prefixes:
+            project_id = layout.project_id_of(common, config.prefix)
+            if project_id is None or not is_valid_ref(project_id):
+                continue
+            try:
+                doc, _ = await self.read_manifest(project_id)
+            except RemoteError:
+                doc = None
+            row = manifests.summary(doc) if doc else {"title": "", "updatedAt": None, "assetCount": 0, "bytes": 0,
+                                                      "incomplete": True}
+            found.append(dict(row, id=project_id, local=project_id in local))
+        return sorted(found, key=lambda r: (-(r["updatedAt"] or 0), r["id"]))
+
+    async def delete_remote_project(self, project_id: object) -> dict:
+        config = self.need_config()
+        if not is_valid_ref(project_id):
+            raise InvalidInputError(f"{project_id!r} is not a valid project ID.")
+        keys, _ = await self.remote.list(layout.project_root(config.prefix, project_id))
+        if not keys:
+            raise NotFoundError(f"The backup holds no project {project_id!r}.")
+        # The manifest first: from then on no device restores or merges a half-deleted project.
+        keys.sort(key=lambda k: k["key"] != layout.manifest_key(config.prefix, project_id))
+        for item in keys:
+            await self.remote.delete(item["key"])
+        await self.vault.save_backup_setting(DELETED_KEY + project_id, None)
+        return {"objectsDeleted": len(keys)}

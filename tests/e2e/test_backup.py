@@ -1,0 +1,208 @@
+"""Backup to a real S3 server (SeaweedFS, started here), checked through boto3, not through the vault."""
+
+import json
+import time
+import zlib
+
+import pytest
+
+from tests.e2e.vault_page import VaultPage, sha256
+from tools.seaweed import BUCKET, SeaweedServer, cors_rules
+
+from tests.media import image_bytes
+
+
+OTHER_BUCKET = "vault-elsewhere"  # its CORS allows another site only
+
+
+@pytest.fixture(scope="module")
+def s3(server):
+    with SeaweedServer(origins=[server.origin], buckets=(BUCKET, OTHER_BUCKET)) as s:
+        s.admin().put_bucket_cors(Bucket=OTHER_BUCKET, CORSConfiguration=cors_rules(["https://elsewhere.example"]))
+        yield s
+
+
+@pytest.fixture
+def second(browser, server):
+    """Another device: a browser profile of its own."""
+    context = browser.new_context()
+    vp = VaultPage(context.new_page(), server.url).open()
+    yield vp
+    context.close()
+
+
+@pytest.fixture
+def prefix(request):
+    # Each test its own corner of the bucket, so tests sharing the server never see each other.
+    return f"t-{request.node.name[:40]}-{time.time_ns() % 10**9}"
+
+
+def settings(s3, prefix, **over):
+    return dict({"endpoint": s3.endpoint, "bucket": s3.bucket, "prefix": prefix, "region": "us-east-1",
+                 "accessKeyId": s3.keys[0], "secretAccessKey": s3.keys[1]}, **over)
+
+
+def wait_for(check, what: str, seconds: float = 20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"not within {seconds} s: {what}")
+
+
+def manifest(s3, prefix, pid):
+    body = s3.objects(f"{prefix}/projects/{pid}/manifest.json").get(f"{prefix}/projects/{pid}/manifest.json")
+    return json.loads(body) if body else None
+
+
+def test_frames_a_host_app_saves_are_in_the_bucket_byte_for_byte(vault, s3, prefix):
+    shown = vault.call("configureBackup", settings(s3, prefix))
+    assert shown["enabled"] and shown["bucket"] == s3.bucket and shown["prefix"] == prefix
+    assert s3.keys[1] not in json.dumps(shown)  # the secret is never given back
+    pid = vault.call("createProject", {"title": "Backed up"})
+    frames = [image_bytes("PNG", (64, 48), seed=i, noise=True) for i in range(6)]
+    refs = vault.save_blobs([(pid, f, "image/png") for f in frames])
+    want = {ref: f for ref, f in zip(refs, frames)}
+
+    def listed():
+        doc = manifest(s3, prefix, pid)
+        return doc if doc and {a["ref"] for a in doc["assets"]} >= set(refs) else None
+
+    doc = wait_for(listed, "every frame listed in the bucket's manifest")
+    objects = s3.objects(f"{prefix}/projects/{pid}/")
+    for row in doc["assets"]:
+        body = objects[f"{prefix}/projects/{pid}/{row['path']}"]
+        assert zlib.crc32(body) == row["crc32"] and len(body) == row["size"]
+        if row["ref"] in want:
+            assert sha256(body) == sha256(want[row["ref"]])
+    assert doc["project"]["title"] == "Backed up"
+    status = vault.call("backupStatus")
+    assert status["enabled"] and status["failed"] == 0
+    wait_for(lambda: all(vault.call("getMeta", r)["backup"] == "uploaded" for r in refs), "every frame marked uploaded")
+    assert s3.keys[1] not in vault.page.evaluate("() => JSON.stringify(localStorage)")
+
+
+def test_wrong_keys_and_a_missing_bucket_are_named_and_change_nothing(vault, s3, prefix):
+    wrong_secret = vault.call("configureBackup", settings(s3, prefix, secretAccessKey="not-the-secret-at-all"))
+    assert wrong_secret["error"]["name"] == "RemoteAuthError", wrong_secret
+    assert "secret" in wrong_secret["error"]["message"] and "not-the-secret" not in wrong_secret["error"]["message"]
+    unknown_key = vault.call("configureBackup", settings(s3, prefix, accessKeyId="AKUNKNOWN"))
+    assert unknown_key["error"]["name"] == "RemoteAuthError" and "AKUNKNOWN" in unknown_key["error"]["message"]
+    no_bucket = vault.call("configureBackup", settings(s3, prefix, bucket="no-such-bucket-here"))
+    assert no_bucket["error"]["name"] in ("RemoteNotFoundError", "RemoteAuthError"), no_bucket
+    assert vault.call("backupStatus")["enabled"] is False  # nothing was saved
+    pid = vault.call("createProject", {"title": "Local only"})
+    ref = vault.save_blobs([(pid, image_bytes("PNG"), "image/png")])[0]
+    assert vault.call("getMeta", ref)["backup"] == "none"
+
+
+def frames(vault, pid, count, seed=0):
+    data = [image_bytes("PNG", (48, 32), seed=seed + i, noise=True) for i in range(count)]
+    return vault.save_blobs([(pid, d, "image/png") for d in data]), data
+
+
+def settled(vault, what="the backup queue drained"):
+    return wait_for(lambda: (lambda s: s if s["queued"] == 0 and s["uploading"] == 0 and s["uploaded"] else None)(
+        vault.call("backupStatus")), what)
+
+
+def test_a_project_restores_into_a_fresh_profile_with_identical_blobs_and_metadata(vault, second, s3, prefix):
+    vault.call("configureBackup", settings(s3, prefix))
+    pid = vault.call("createProject", {"title": "Storm", "prompt": "a storm at sea"})
+    refs, data = frames(vault, pid, 4)
+    vault.call("syncNow")
+    assert second.call("configureBackup", settings(s3, prefix))["enabled"]
+    listed = second.call("listRemoteProjects")
+    assert [(p["id"], p["title"], p["local"]) for p in listed] == [(pid, "Storm", False)]
+    result = second.call("restoreProject", pid)
+    assert result["projectId"] == pid and result["assets"] == 8  # 4 frames and their previews
+    for ref, body in zip(refs, data):
+        assert second.blob_sha256(ref) == sha256(body)
+        mine, theirs = vault.call("getMeta", ref), second.call("getMeta", ref)
+        assert theirs == mine
+        assert second.blob_sha256(theirs["thumbnailRef"]) == vault.blob_sha256(mine["thumbnailRef"])
+    assert second.call("listRemoteProjects")[0]["local"] is True
+
+
+def test_an_object_altered_in_the_bucket_is_refused_on_restore(vault, second, s3, prefix):
+    vault.call("configureBackup", settings(s3, prefix))
+    pid = vault.call("createProject", {"title": "Tampered"})
+    frames(vault, pid, 3)
+    vault.call("syncNow")
+    row = manifest(s3, prefix, pid)["assets"][1]
+    key = f"{prefix}/projects/{pid}/{row['path']}"
+    body = s3.objects(key)[key]
+    s3.admin().put_object(Bucket=s3.bucket, Key=key, Body=body[:-1] + bytes([body[-1] ^ 0xFF]))
+    second.call("configureBackup", settings(s3, prefix))
+    refused = second.call("restoreProject", pid)
+    assert refused["error"]["name"] == "IntegrityError" and row["path"] in refused["error"]["message"]
+    assert second.call("listProjects") == [] and second.stored_keys() == {"assets": [], "blobs": []}
+
+
+def test_offline_saves_make_no_request_and_upload_once_online(vault, s3, prefix):
+    vault.call("configureBackup", settings(s3, prefix))
+    seen = []
+    vault.page.on("request", lambda r: seen.append(r.url) if r.url.startswith(s3.endpoint) else None)
+    vault.page.context.set_offline(True)
+    pid = vault.call("createProject", {"title": "On a plane"})
+    refs, _ = frames(vault, pid, 3)
+    vault.page.wait_for_timeout(1500)
+    status = vault.call("backupStatus")
+    assert seen == [] and status["queued"] >= 3 and "offline" in status["lastError"].lower()
+    assert all(vault.call("getMeta", r)["backup"] == "queued" for r in refs)
+    vault.page.context.set_offline(False)
+    wait_for(lambda: all(vault.call("getMeta", r)["backup"] == "uploaded" for r in refs), "uploads after going online")
+    wait_for(lambda: set(refs) <= {a["ref"] for a in (manifest(s3, prefix, pid) or {"assets": []})["assets"]},
+             "every frame in the manifest")
+
+
+def test_a_503_storm_is_ridden_out_and_leaves_local_data_alone(vault, s3, prefix):
+    vault.call("configureBackup", settings(s3, prefix))
+    storm = {"left": 4}
+
+    def busy(route):
+        if storm["left"] > 0 and route.request.method == "PUT":
+            storm["left"] -= 1
+            route.fulfill(status=503, body="<Error><Code>SlowDown</Code><Message>Reduce your rate</Message></Error>",
+                          headers={"Access-Control-Allow-Origin": "*", "Content-Type": "application/xml"})
+        else:
+            route.continue_()
+
+    vault.page.route(f"{s3.endpoint}/**", busy)
+    pid = vault.call("createProject", {"title": "Storm"})
+    refs, data = frames(vault, pid, 2)
+    wait_for(lambda: "busy" in (vault.call("backupStatus")["lastError"] or ""), "the storm said in the status")
+    for ref, body in zip(refs, data):
+        assert vault.blob_sha256(ref) == sha256(body)
+    wait_for(lambda: all(vault.call("getMeta", r)["backup"] == "uploaded" for r in refs), "uploads after the storm", 40)
+    assert storm["left"] == 0 and vault.call("backupStatus")["lastError"] is None
+
+
+def test_a_bucket_whose_cors_refuses_this_page_says_which_origin_to_allow(vault, s3, prefix):
+    refused = vault.call("configureBackup", settings(s3, prefix, bucket=OTHER_BUCKET))
+    assert refused["error"]["name"] == "RemoteUnreachableError", refused
+    assert "CORS" in refused["error"]["message"] and vault.page.url.split("/")[2] in refused["error"]["message"]
+    assert vault.call("backupStatus")["enabled"] is False
+
+
+def test_two_profiles_adding_to_one_project_both_end_with_the_union_and_deletions_hold(vault, second, s3, prefix):
+    vault.call("configureBackup", settings(s3, prefix))
+    pid = vault.call("createProject", {"title": "Shared"})
+    first, _ = frames(vault, pid, 2)
+    vault.call("syncNow")
+    second.call("configureBackup", settings(s3, prefix))
+    second.call("restoreProject", pid)
+    mine, _ = frames(vault, pid, 2, seed=10)
+    theirs, _ = frames(second, pid, 3, seed=20)
+    assert vault.call("deleteAsset", first[0]) is True
+    vault.call("syncNow")
+    got = second.call("syncNow")
+    assert got["downloaded"] == 4 and got["deleted"] >= 1, got  # my 2 frames and previews; my deletion
+    assert vault.call("syncNow")["downloaded"] == 6
+    for device in (vault, second):
+        have = {a["ref"] for a in device.call("listAssets", pid)}
+        assert set(first[1:] + mine + theirs) <= have and first[0] not in have
+    doc = manifest(s3, prefix, pid)
+    assert first[0] in doc["deleted"] and first[0] not in {a["ref"] for a in doc["assets"]}

@@ -1,0 +1,372 @@
+"""The backup service against an in-memory bucket (FakeRemote): queue, retries, manifests, restore, sync."""
+
+import asyncio
+import json
+import zlib
+
+import pytest
+
+from app.core.backup import layout
+from app.core.backup.service import CONFIG_KEY, Backup
+from app.core.errors import (IntegrityError, InvalidInputError, RemoteAuthError, RemoteConflict, RemoteError,
+                             RemoteUnreachableError)
+from tests.fakes import FakeBlob, FakeRemote
+from tests.media import image_bytes, wav_bytes
+from tests.unit.conftest import Harness
+
+SECRET = "s3cr3t-value-that-must-not-leak"
+
+
+class Device(Harness):
+    """One browser profile: its own vault, sharing a bucket with other devices."""
+
+    def __init__(self, remote: FakeRemote):
+        super().__init__()
+        self.remote = remote
+        self.online = True
+        self.naps: list[float] = []
+        self.backup = Backup(self.vault, lambda config: self.remote, lambda: self.now[0], self._sleep,
+                             lambda: 0.5, lambda: self.online)
+        self.vault.subscribe(self.backup.changed)
+
+    async def _sleep(self, seconds: float) -> None:
+        self.naps.append(seconds)
+        await asyncio.sleep(0.001)
+
+    async def configure(self, **over):
+        return await self.backup.configure(dict(settings(), **over))
+
+    async def idle(self, uploaded: int | None = None) -> dict:
+        """Until the loop has nothing queued and no manifest due (or ``uploaded`` are up)."""
+        for _ in range(2000):
+            await asyncio.sleep(0.001)
+            counts = await self.vault.backup_counts()
+            if not self.backup._dirty and counts["queued"] == 0 and (uploaded is None or counts["uploaded"] >= uploaded):
+                return counts
+        raise AssertionError(f"backup did not settle: {await self.vault.backup_counts()}")
+
+
+def settings():
+    return {"endpoint": "http://127.0.0.1:8333", "bucket": "vault-backup", "prefix": "team/",
+            "accessKeyId": "AKTEST", "secretAccessKey": SECRET}
+
+
+@pytest.fixture
+def bucket():
+    return FakeRemote()
+
+
+def shut(run, *devices) -> None:
+    """Stop each device's upload loop, on the loop it runs on (the test's own)."""
+    async def close():
+        for dev in devices:
+            dev.backup.close()
+    run(close())
+
+
+@pytest.fixture
+def device(bucket, run):
+    dev = Device(bucket)
+    yield dev
+    shut(run, dev)
+
+
+def remote_manifest(bucket: FakeRemote, pid: str) -> dict | None:
+    found = bucket.objects.get(layout.manifest_key("team", pid))
+    return json.loads(found[0]) if found else None
+
+
+async def frames(device: Device, pid: str, count: int, seed: int = 0) -> list[str]:
+    return [await device.vault.save_blob(pid, FakeBlob(image_bytes("PNG", (16, 12), seed=seed + i), "image/png"))
+            for i in range(count)]
+
+
+def test_configure_tests_the_connection_and_keeps_the_secret_out_of_sight(device, bucket, run):
+    shown = run(device.configure())
+    assert bucket.requests[0] == ("CHECK", "")
+    assert shown["enabled"] and shown["prefix"] == "team" and shown["accessKeyId"] == "AKTEST"
+    assert SECRET not in json.dumps(shown) and SECRET[-4:] in shown["secretAccessKey"]
+    assert device.store.settings[CONFIG_KEY]["secretAccessKey"] == SECRET  # IndexedDB only
+    assert SECRET not in repr(device.backup.config)
+    status = run(device.backup.status())
+    assert status["enabled"] and SECRET not in json.dumps(status)
+
+
+def test_a_failed_connection_test_saves_nothing(device, bucket, run):
+    bucket.faults.append(RemoteAuthError("The secret key does not match"))
+    with pytest.raises(RemoteAuthError):
+        run(device.configure())
+    assert CONFIG_KEY not in device.store.settings and device.backup.config is None
+    with pytest.raises(InvalidInputError, match="bucket name"):
+        run(device.configure(bucket="Not A Bucket"))
+    device.online = False
+    with pytest.raises(RemoteUnreachableError, match="offline"):
+        run(device.configure())
+    assert CONFIG_KEY not in device.store.settings
+    pid = run(device.vault.create_project({"title": "t"}))
+    ref = run(frames(device, pid, 1))[0]
+    assert run(device.vault.get_meta(ref))["backup"] == "none"
+
+
+def test_media_saved_before_and_after_configuring_is_uploaded_and_listed(device, bucket, run):
+    pid = run(device.vault.create_project({"title": "Trip"}))
+    before = run(frames(device, pid, 2))
+    run(device.configure())
+    after = run(frames(device, pid, 3, seed=10))
+    audio = run(device.vault.save_blob(pid, FakeBlob(wav_bytes(), "audio/wav")))
+    counts = run(device.idle(uploaded=11))  # 5 frames, their 5 previews, the audio
+    assert counts["failed"] == 0
+    doc = remote_manifest(bucket, pid)
+    rows = {row["ref"]: row for row in doc["assets"]}
+    for ref in before + after + [audio]:
+        meta = run(device.vault.get_meta(ref))
+        assert meta["backup"] == "uploaded"
+        data, _ = bucket.objects[layout.object_key("team", pid, rows[ref]["path"])]
+        assert data == run(device.vault.get_blob(ref)).data
+        assert zlib.crc32(data) == rows[ref]["crc32"] == bucket.sent_crcs[layout.object_key("team", pid, rows[ref]["path"])]
+        assert rows[ref]["thumbnailRef"] == meta["thumbnailRef"]
+    assert doc["project"]["title"] == "Trip" and doc["format"] == "offline-asset-vault"
+
+
+def test_checksums_can_be_left_off_for_providers_that_reject_them(device, bucket, run):
+    run(device.configure(checksums=False))
+    pid = run(device.vault.create_project({"title": "t"}))
+    run(frames(device, pid, 1))
+    run(device.idle(uploaded=2))
+    assert set(bucket.sent_crcs.values()) == {None}
+
+
+def test_offline_saves_wait_with_no_request_and_go_when_back_online(device, bucket, run):
+    run(device.configure())
+    device.online = False
+    sent = len(bucket.requests)
+    pid = run(device.vault.create_project({"title": "t"}))
+    refs = run(frames(device, pid, 3))
+    run(device.vault.settled())
+    run(asyncio.sleep(0.05))
+    assert len(bucket.requests) == sent
+    status = run(device.backup.status())
+    assert status["queued"] == 6 and "offline" in status["lastError"].lower()
+    device.online = True
+    device.backup.wake()  # what the page's "online" event does
+    run(device.idle(uploaded=6))
+    assert all(run(device.vault.get_meta(r))["backup"] == "uploaded" for r in refs)
+
+
+def test_a_flaky_server_is_retried_with_growing_jittered_pauses(device, bucket, run):
+    run(device.configure())
+    bucket.faults.extend(RemoteUnreachableError("503 SlowDown") for _ in range(3))
+    pid = run(device.vault.create_project({"title": "t"}))
+    ref = run(frames(device, pid, 1))[0]
+    run(device.idle(uploaded=2))
+    backoffs = [n for n in device.naps if n != 0.5]  # 0.5 s: waiting for a checksum, not a backoff
+    # One pause per failed pass (a pass may lose several requests to the storm), each twice the
+    # last: half the step for sure plus a random half (rand = 0.5 here).
+    assert len(backoffs) >= 2 and backoffs == [0.75 * 2 ** i for i in range(len(backoffs))]
+    assert run(device.vault.get_meta(ref))["backup"] == "uploaded"
+
+
+def test_wrong_keys_stop_the_queue_until_the_user_acts(device, bucket, run):
+    run(device.configure())
+    pid = run(device.vault.create_project({"title": "t"}))
+    bucket.faults.append(RemoteAuthError("The secret key does not match access key 'AKTEST'."))
+    ref = run(frames(device, pid, 1))[0]
+    for _ in range(200):
+        run(asyncio.sleep(0.002))
+        if device.backup._stopped:
+            break
+    sent = len(bucket.requests)
+    run(asyncio.sleep(0.05))
+    assert len(bucket.requests) == sent  # no hammering with a wrong key
+    status = run(device.backup.status())
+    assert "secret key does not match" in status["lastError"] and status["queued"] >= 1
+    assert any(m["backup"] == "queued" for m in run(device.vault.list_assets(pid)))  # waiting, not failed
+    result = run(device.backup.sync_now())
+    assert result["uploaded"] == status["queued"] and run(device.vault.get_meta(ref))["backup"] == "uploaded"
+
+
+def test_an_asset_the_server_refuses_is_failed_with_its_reason_and_retried_by_sync(device, bucket, run):
+    run(device.configure())
+    pid = run(device.vault.create_project({"title": "t"}))
+    bucket.faults.append(RemoteError("Could not upload: it is larger than this server accepts."))
+    run(frames(device, pid, 1))
+    counts = run(device.idle())
+    assert counts["failed"] == 1
+    failed = [m for m in run(device.vault.list_assets(pid)) if m["backup"] == "failed"]
+    assert "larger than this server accepts" in failed[0]["backupError"]
+    run(device.backup.sync_now())
+    assert run(device.vault.backup_counts())["failed"] == 0
+
+
+def test_a_lost_manifest_race_is_merged_not_overwritten(device, bucket, run):
+    run(device.configure())
+    pid = run(device.vault.create_project({"title": "t"}))
+    # Another device listed its own frame in this project's manifest a moment ago.
+    other = {"ref": "a_fromOtherDevice1", "path": "images/x-a_fromOtherDevice1.png", "kind": "image", "role": "image",
+             "name": "x.png", "mime": "image/png", "size": 3, "crc32": zlib.crc32(b"abc"), "params": {},
+             "createdAt": 1, "thumbnailRef": None}
+    doc = {"format": "offline-asset-vault", "version": 1, "project": {"id": pid, "title": "t", "updatedAt": 0},
+           "assets": [other], "deleted": {}}
+    bucket.objects[layout.object_key("team", pid, other["path"])] = (b"abc", '"x"')
+    bucket.objects[layout.manifest_key("team", pid)] = (json.dumps(doc).encode(), '"m1"')
+    bucket.faults.append(None)  # placeholder replaced below
+    bucket.faults.clear()
+    original = bucket.put_bytes
+    raced = []
+
+    async def racing(key, data, mime, if_match=None, if_none_match=False):
+        if not raced:  # the other device writes again between our read and our write
+            raced.append(1)
+            bucket.objects[key] = (bucket.objects[key][0], '"m2"')
+        return await original(key, data, mime, if_match, if_none_match)
+
+    bucket.put_bytes = racing
+    refs = run(frames(device, pid, 2))
+    run(device.idle(uploaded=4))
+    listed = {row["ref"] for row in remote_manifest(bucket, pid)["assets"]}
+    assert raced and listed >= set(refs) | {"a_fromOtherDevice1"}
+
+
+def test_a_deletion_reaches_the_manifest_and_is_not_undone_by_a_device_that_still_has_it(bucket, run):
+    a, b = Device(bucket), Device(bucket)
+    try:
+        run(a.configure())
+        pid = run(a.vault.create_project({"title": "Shared"}))
+        refs = run(frames(a, pid, 3))
+        run(a.idle(uploaded=6))
+        run(b.configure())
+        assert run(b.backup.restore_project(pid))["assets"] == 6
+        run(a.vault.delete_asset(refs[0]))
+        run(a.backup.sync_now())
+        doc = remote_manifest(bucket, pid)
+        assert refs[0] in doc["deleted"] and refs[0] not in {r["ref"] for r in doc["assets"]}
+        # b still holds it; its next sync deletes it there and keeps it deleted in the bucket.
+        result = run(b.backup.sync_now())
+        assert result["deleted"] == 1 and run(b.vault.get_meta(refs[0])) is None
+        doc = remote_manifest(bucket, pid)
+        assert refs[0] not in {r["ref"] for r in doc["assets"]} and refs[0] in doc["deleted"]
+    finally:
+        shut(run, a, b)
+
+
+def test_two_devices_adding_to_one_project_both_end_with_the_union(bucket, run):
+    a, b = Device(bucket), Device(bucket)
+    try:
+        run(a.configure())
+        pid = run(a.vault.create_project({"title": "Shared"}))
+        first = run(frames(a, pid, 2))
+        run(a.idle(uploaded=4))
+        run(b.configure())
+        run(b.backup.restore_project(pid))
+        from_a = run(frames(a, pid, 2, seed=20))
+        from_b = run(frames(b, pid, 3, seed=40))
+        run(a.idle())
+        run(b.idle())
+        assert run(a.backup.sync_now())["downloaded"] == 6  # b's frames and their previews
+        assert run(b.backup.sync_now())["downloaded"] == 4
+        for dev in (a, b):
+            have = {m["ref"] for m in run(dev.vault.list_assets(pid))}
+            assert set(first + from_a + from_b) <= have
+            assert all(run(dev.vault.get_blob(r)) is not None for r in have)
+        assert {r["ref"] for r in remote_manifest(bucket, pid)["assets"]} >= set(first + from_a + from_b)
+    finally:
+        shut(run, a, b)
+
+
+def test_restore_gives_identical_media_and_metadata_on_a_fresh_device(bucket, run):
+    a, b = Device(bucket), Device(bucket)
+    try:
+        run(a.configure())
+        pid = run(a.vault.create_project({"title": "Film", "prompt": "a storm"}))
+        refs = [run(a.vault.save_blob(pid, FakeBlob(image_bytes("PNG", seed=i), "image/png"),
+                                      {"role": "frame", "params": {"seed": i}})) for i in range(3)]
+        run(a.idle(uploaded=6))
+        run(b.configure())
+        listed = run(b.backup.list_remote_projects())
+        assert [(p["id"], p["title"], p["assetCount"], p["local"]) for p in listed] == [(pid, "Film", 6, False)]
+        result = run(b.backup.restore_project(pid))
+        assert result == {"projectId": pid, "assets": 6, "bytes": sum(m["size"] for m in run(a.vault.list_assets(pid)))}
+        for ref in refs:
+            mine, theirs = run(a.vault.get_meta(ref)), run(b.vault.get_meta(ref))
+            assert {k: v for k, v in theirs.items() if k != "backup"} == {k: v for k, v in mine.items() if k != "backup"}
+            assert theirs["backup"] == "uploaded"
+            assert run(b.vault.get_blob(ref)).data == run(a.vault.get_blob(ref)).data
+        assert run(b.vault.get_project(pid))["prompt"] == "a storm"
+        assert run(b.backup.list_remote_projects())[0]["local"] is True
+        with pytest.raises(InvalidInputError, match="already"):
+            run(b.backup.restore_project(pid))
+    finally:
+        shut(run, a, b)
+
+
+def test_an_object_altered_in_the_bucket_is_refused_and_nothing_is_restored(bucket, run):
+    a, b = Device(bucket), Device(bucket)
+    try:
+        run(a.configure())
+        pid = run(a.vault.create_project({"title": "t"}))
+        run(frames(a, pid, 3))
+        run(a.idle(uploaded=6))
+        row = remote_manifest(bucket, pid)["assets"][2]
+        key = layout.object_key("team", pid, row["path"])
+        data, etag = bucket.objects[key]
+        bucket.objects[key] = (data[:-1] + bytes([data[-1] ^ 1]), etag)
+        run(b.configure())
+        with pytest.raises(IntegrityError, match=row["path"].replace(".", r"\.")):
+            run(b.backup.restore_project(pid))
+        assert b.store.projects == {} and b.store.metas == {} and b.store.blobs == {}
+    finally:
+        shut(run, a, b)
+
+
+def test_deleting_from_the_backup_removes_every_object_and_keeps_the_local_project(device, bucket, run):
+    run(device.configure())
+    pid = run(device.vault.create_project({"title": "t"}))
+    run(frames(device, pid, 2))
+    run(device.idle(uploaded=4))
+    assert run(device.backup.delete_remote_project(pid)) == {"objectsDeleted": 5}
+    assert not [k for k in bucket.objects if k.startswith(layout.project_root("team", pid))]
+    assert run(device.vault.get_project(pid))["title"] == "t"
+    assert run(device.backup.list_remote_projects()) == []
+
+
+def test_deleting_a_project_here_keeps_its_backup(device, bucket, run):
+    run(device.configure())
+    pid = run(device.vault.create_project({"title": "Keep me"}))
+    run(frames(device, pid, 2))
+    run(device.idle(uploaded=4))
+    run(device.vault.delete_project(pid))
+    run(device.backup.sync_now())
+    [row] = run(device.backup.list_remote_projects())
+    assert row["id"] == pid and row["assetCount"] == 4 and row["local"] is False
+    assert run(device.backup.restore_project(pid))["assets"] == 4
+
+
+def test_turning_backup_off_forgets_the_secret_and_the_marks(device, bucket, run):
+    run(device.configure())
+    pid = run(device.vault.create_project({"title": "t"}))
+    ref = run(frames(device, pid, 1))[0]
+    run(device.idle(uploaded=2))
+    assert run(device.backup.configure(None)) == {"enabled": False}
+    assert CONFIG_KEY not in device.store.settings
+    assert run(device.vault.get_meta(ref))["backup"] == "none"
+    with pytest.raises(InvalidInputError, match="not set up"):
+        run(device.backup.sync_now())
+
+
+def test_a_restart_resumes_the_queue_from_the_saved_configuration(bucket, run):
+    a = Device(bucket)
+    run(a.configure())
+    a.online = False
+    pid = run(a.vault.create_project({"title": "t"}))
+    run(frames(a, pid, 2))
+    run(a.vault.settled())
+    shut(run, a)  # the page closed with uploads queued
+    again = Device(bucket)
+    again.store, again.vault.store = a.store, a.store
+    try:
+        run(again.backup.start())
+        assert again.vault.backing_up
+        run(again.idle(uploaded=4))
+        assert remote_manifest(bucket, pid) is not None
+    finally:
+        shut(run, again)
