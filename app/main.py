@@ -19,6 +19,7 @@ from app.browser.changes import ChangeRelay
 from app.browser.idb_store import IdbStore
 from app.browser.local_kv import LocalStorageKV
 from app.browser.thumbnails import BrowserThumbnails
+from app.browser.ui.backup_panel import BackupPanel
 from app.browser.ui.shell import Shell
 from app.core.backup.service import Backup
 from app.core.errors import StorageUnavailableError, VaultError
@@ -62,6 +63,7 @@ async def start() -> None:
     await backup.start()
     bridge = Bridge(vault, refs, kv, tracker=tracker, poller=poller, settings=settings, backup=backup)
     shell.bridge = bridge
+    shell.backup_panel = BackupPanel(shell, backup)
     vault.subscribe(ChangeRelay(on_change=shell.changed).local)
     store.on_version_change = lambda: shell.notify(
         "The vault was updated in another tab. Reload this page to keep working.", "error")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bench import backup as backup_bench
 from bench import scale as scale_bench
 from tests.conftest import CHROMIUM_ARGS
 from tests.e2e.server import Server
@@ -247,7 +248,9 @@ def main(argv=None) -> int:
     parser.add_argument("--archive-mib", type=int, default=256)
     parser.add_argument("--profiles", default="disk,memory",
                         help="comma-separated: disk (a user's profile; the targets are judged here), memory (incognito)")
-    parser.add_argument("--only", choices=["ingest", "start", "archive", "scale", "video"],
+    parser.add_argument("--backup-blobs", type=int, default=40)
+    parser.add_argument("--backup-mib", type=int, default=4)
+    parser.add_argument("--only", choices=["ingest", "start", "archive", "backup", "scale", "video"],
                         help="run one group (scale and video run only when named: they take minutes)")
     parser.add_argument("--video-mib", type=int, default=1536, help="video: the video's size (1.5 GiB)")
     parser.add_argument("--frames", type=int, default=10_000, help="scale: frames in the project")
@@ -272,6 +275,9 @@ def main(argv=None) -> int:
                     if args.only in (None, "archive"):
                         got["archive"] = archives(profiles, server, args.rounds, args.archive_entries,
                                                   args.archive_mib)
+                    if args.only in (None, "backup"):
+                        got["backup"] = backup_bench.backup(profiles, server, args.rounds, args.backup_blobs,
+                                                            args.backup_mib, JS)
                     if args.only == "scale":
                         got["scale"] = scale_bench.scale(profiles, server, args.rounds, args.frames,
                                                          args.frame_side, args.fill_projects, args.fill_assets,
@@ -291,6 +297,8 @@ def main(argv=None) -> int:
             report_ingest(got["ingest"], args)
         if "archive" in got:
             report_archive(got["archive"], args)
+        if "backup" in got:
+            backup_bench.report(got["backup"], args.backup_blobs, args.backup_mib)
         if "scale" in got:
             scale_bench.report(got["scale"])
         if "video" in got:

@@ -73,6 +73,7 @@ class Vault:
         self._last_save = float("-inf")
         self._listeners: list[Callable[[dict], None]] = []
         self.backing_up = False  # set by the backup service: new records are queued for upload
+        self._checksummed: list[Callable[[], None]] = []
 
     # -- changes: every committed write is announced, once, to every subscriber -------------
 
@@ -451,6 +452,13 @@ class Vault:
             data = await self._read_all([blob for _, blob in batch])
             crcs = {meta["ref"]: zlib.crc32(piece) for (meta, _), piece in zip(batch, data)}
         await self.store.set_crcs(crcs, self._settle_jobs(crcs))
+        for listener in self._checksummed:
+            listener()
+
+    def on_checksums(self, listener: Callable[[], None]) -> None:
+        """``listener()`` after each batch of background checksums is stored (the backup uploads
+        an asset once its CRC-32 is known, and would otherwise poll for it)."""
+        self._checksummed.append(listener)
 
     async def _read_all(self, blobs: list[Blob]) -> list[bytes]:
         """The bytes of several small Blobs in one trip to the Blob store."""

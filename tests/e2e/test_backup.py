@@ -1,10 +1,12 @@
 """Backup to a real S3 server (SeaweedFS, started here), checked through boto3, not through the vault."""
 
 import json
+import re
 import time
 import zlib
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.vault_page import VaultPage, sha256
 from tools.seaweed import BUCKET, SeaweedServer, cors_rules
@@ -206,3 +208,41 @@ def test_two_profiles_adding_to_one_project_both_end_with_the_union_and_deletion
         assert set(first[1:] + mine + theirs) <= have and first[0] not in have
     doc = manifest(s3, prefix, pid)
     assert first[0] in doc["deleted"] and first[0] not in {a["ref"] for a in doc["assets"]}
+
+
+def fill_backup_form(page, s3, prefix, secret):
+    for name, value in (("endpoint", s3.endpoint), ("bucket", s3.bucket), ("prefix", prefix),
+                        ("accessKeyId", s3.keys[0]), ("secretAccessKey", secret)):
+        page.locator(f"#backup-form input[name={name}]").fill(value)
+    page.locator("#backup-save").click()
+
+
+def test_a_person_turns_backup_on_in_the_panel_and_restores_on_another_device(vault, second, s3, prefix):
+    page = vault.page
+    page.locator("#backup summary").click()
+    fill_backup_form(page, s3, prefix, "a-wrong-secret-for-sure")
+    expect(page.locator("#backup-error")).to_contain_text("RemoteAuthError")
+    expect(page.locator("#backup-error")).to_contain_text("secret key does not match")
+    fill_backup_form(page, s3, prefix, s3.keys[1])
+    expect(page.locator("#backup-counts")).to_contain_text("backed up")
+    expect(page.locator("#backup-status")).to_contain_text(s3.keys[1][-4:])
+    assert s3.keys[1] not in page.content()
+    pid = vault.call("createProject", {"title": "Made by hand"})
+    frames(vault, pid, 2)
+    expect(page.locator("#backup-counts")).to_contain_text(re.compile(r"^4 backed up · 0 waiting"), timeout=20_000)
+
+    other = second.page
+    other.locator("#backup summary").click()
+    fill_backup_form(other, s3, prefix, s3.keys[1])
+    card = other.locator(f"[data-remote-project-id='{pid}']")
+    expect(card).to_contain_text("Made by hand")
+    card.get_by_role("button", name="Restore").click()
+    expect(other).to_have_url(re.compile(f"#/project/{pid}$"))
+    expect(other.locator(".asset-card")).to_have_count(2)
+
+    vault.call("deleteProject", pid)
+    page.locator("#backup-list").click()
+    page.once("dialog", lambda d: d.accept())
+    page.locator(f"[data-remote-project-id='{pid}']").get_by_role("button", name="Delete from backup").click()
+    expect(page.locator(f"[data-remote-project-id='{pid}']")).to_have_count(0)
+    assert s3.objects(f"{prefix}/projects/{pid}/") == {}

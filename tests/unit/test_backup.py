@@ -7,7 +7,7 @@ import zlib
 import pytest
 
 from app.core.backup import layout
-from app.core.backup.service import CONFIG_KEY, Backup
+from app.core.backup.service import CONFIG_KEY, WAIT_CRC_S, Backup
 from app.core.errors import (IntegrityError, InvalidInputError, RemoteAuthError, RemoteConflict, RemoteError,
                              RemoteUnreachableError)
 from tests.fakes import FakeBlob, FakeRemote
@@ -159,7 +159,7 @@ def test_a_flaky_server_is_retried_with_growing_jittered_pauses(device, bucket, 
     pid = run(device.vault.create_project({"title": "t"}))
     ref = run(frames(device, pid, 1))[0]
     run(device.idle(uploaded=2))
-    backoffs = [n for n in device.naps if n != 0.5]  # 0.5 s: waiting for a checksum, not a backoff
+    backoffs = [n for n in device.naps if n != WAIT_CRC_S]  # waiting for a checksum, not a backoff
     # One pause per failed pass (a pass may lose several requests to the storm), each twice the
     # last: half the step for sure plus a random half (rand = 0.5 here).
     assert len(backoffs) >= 2 and backoffs == [0.75 * 2 ** i for i in range(len(backoffs))]

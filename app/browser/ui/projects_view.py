@@ -33,7 +33,8 @@ class ProjectsView:
         legacy = await self.shell.bridge.scan_legacy()
         old_scope, self.scope = self.scope, Scope()
         section = h("section", None, h("h1", None, "Projects"), self.form or self._new_project_form(),
-                    self.importer or self._import_zone(), self.tracking or self._tracking_panel())
+                    self.importer or self._import_zone(), self.tracking or self._tracking_panel(),
+                    self.shell.backup_panel.element if self.shell.backup_panel else None)
         if legacy:
             section.appendChild(self._legacy_panel(legacy))
         if not projects:
