@@ -323,6 +323,7 @@ class FakeRemote:
         self.faults: list[Exception] = []
         self.requests: list[tuple[str, str]] = []
         self.sent_crcs: dict[str, int | None] = {}
+        self.uploads: dict[str, dict[int, bytes]] = {}  # multipart uploads in progress
         self._etags = 0
 
     async def _request(self, method: str, key: str) -> None:
@@ -376,3 +377,30 @@ class FakeRemote:
     async def delete(self, key):
         await self._request("DELETE", key)
         self.objects.pop(key, None)
+
+    async def start_multipart(self, key, mime):
+        await self._request("POST", key)
+        upload_id = f"u{len(self.uploads) + 1}"
+        self.uploads[upload_id] = {}
+        return upload_id
+
+    async def put_part(self, key, upload_id, number, blob):
+        await self._request(f"PUT part {number}", key)
+        self.uploads[upload_id][number] = blob.data
+        return f'"p{number}-{len(blob.data)}"'
+
+    async def list_parts(self, key, upload_id):
+        await self._request("LIST parts", key)
+        if upload_id not in self.uploads:
+            return None
+        return {n: (f'"p{n}-{len(d)}"', len(d)) for n, d in self.uploads[upload_id].items()}
+
+    async def complete_multipart(self, key, upload_id, parts):
+        await self._request("COMPLETE", key)
+        held = self.uploads.pop(upload_id)
+        assert [n for n, _ in parts] == sorted(held), "every part, in order"
+        self._store(key, b"".join(held[n] for n, _ in parts))
+
+    async def abort_multipart(self, key, upload_id):
+        await self._request("ABORT", key)
+        self.uploads.pop(upload_id, None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import secrets
 from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 import js
 from pyodide.ffi import to_js
@@ -20,7 +21,7 @@ from pyodide.ffi import to_js
 from app.core.backup.config import BackupConfig
 from app.core.backup.refusals import refusal, unreachable
 from app.core.backup.sigv4 import sign_headers
-from app.core.errors import RemoteConflict
+from app.core.errors import RemoteConflict, RemoteError
 
 from .jsconv import to_js_record
 
@@ -96,7 +97,7 @@ class S3Remote:
             if token:
                 query["continuation-token"] = token
             response = await self._send("GET", None, "list objects", query)
-            doc = js.DOMParser.new().parseFromString(await response.text(), "application/xml")
+            doc = _xml(await response.text())
             for node in doc.getElementsByTagName("Contents"):
                 keys.append({"key": _text(node, "Key"), "size": int(_text(node, "Size") or 0)})
             for node in doc.getElementsByTagName("CommonPrefixes"):
@@ -104,6 +105,60 @@ class S3Remote:
             token = _text(doc, "NextContinuationToken")
             if _text(doc, "IsTruncated") != "true" or not token:
                 return keys, prefixes
+
+    # -- multipart ------------------------------------------------------------------------
+
+    async def start_multipart(self, key: str, mime: str) -> str:
+        response = await self._send("POST", key, f"start uploading {key!r} in parts", {"uploads": ""},
+                                    headers={"content-type": mime or "application/octet-stream"})
+        upload_id = _text(_xml(await response.text()), "UploadId")
+        if not upload_id:
+            raise RemoteError(f"The server did not start a multipart upload of {key!r} (no UploadId).")
+        return upload_id
+
+    async def put_part(self, key: str, upload_id: str, number: int, blob) -> str:
+        response = await self._send("PUT", key, f"upload part {number} of {key!r}",
+                                    {"partNumber": str(number), "uploadId": upload_id}, body=blob)
+        etag = response.headers.get("etag")
+        if not etag:
+            raise RemoteError("The server's answer hides the part's ETag, so a multipart upload cannot finish. "
+                              "The bucket's CORS must expose the ETag header (ExposeHeaders: ETag).")
+        return str(etag)
+
+    async def list_parts(self, key: str, upload_id: str):
+        parts, marker = {}, None
+        while True:
+            query = {"uploadId": upload_id}
+            if marker:
+                query["part-number-marker"] = marker
+            response = await self._send("GET", key, f"list the parts of {key!r}", query, ok=(200, 404))
+            text = await response.text()
+            if response.status == 404:
+                code, message = _error_fields(text)
+                if code in ("NoSuchUpload", ""):
+                    return None
+                raise refusal(404, code, message, f"list the parts of {key!r}", self.config)
+            doc = _xml(text)
+            for node in doc.getElementsByTagName("Part"):
+                parts[int(_text(node, "PartNumber"))] = (_text(node, "ETag"), int(_text(node, "Size") or 0))
+            marker = _text(doc, "NextPartNumberMarker")
+            if _text(doc, "IsTruncated") != "true" or not marker:
+                return parts
+
+    async def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+        body = "<CompleteMultipartUpload>" + "".join(
+            f"<Part><PartNumber>{n}</PartNumber><ETag>{escape(etag)}</ETag></Part>" for n, etag in parts
+        ) + "</CompleteMultipartUpload>"
+        response = await self._send("POST", key, f"finish uploading {key!r}", {"uploadId": upload_id},
+                                    headers={"content-type": "application/xml"}, body=body)
+        # S3 may answer 200 and still fail: the error is in the body.
+        code, message = _error_fields(await response.text())
+        if code:
+            raise refusal(500 if code == "InternalError" else 400, code, message, f"finish uploading {key!r}",
+                          self.config)
+
+    async def abort_multipart(self, key: str, upload_id: str) -> None:
+        await self._send("DELETE", key, f"abort uploading {key!r}", {"uploadId": upload_id}, ok=(200, 204, 404))
 
     async def delete(self, key: str) -> None:
         await self._send("DELETE", key, f"delete {key!r}", ok=(200, 204))
@@ -114,8 +169,15 @@ def _text(node, tag: str) -> str:
     return str(found.item(0).textContent) if found.length else ""
 
 
+def _xml(text: str):
+    return js.DOMParser.new().parseFromString(text, "application/xml")
+
+
 def _error_fields(text: str) -> tuple[str, str]:
+    """(Code, Message) of an S3 <Error> document; ("", "") for anything else."""
     if not text:
         return "", ""
-    doc = js.DOMParser.new().parseFromString(text, "application/xml")
+    doc = _xml(text)
+    if doc.documentElement is None or str(doc.documentElement.nodeName) != "Error":
+        return "", ""
     return _text(doc, "Code"), _text(doc, "Message")[:300]

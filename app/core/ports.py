@@ -111,6 +111,14 @@ class RemoteStore(Protocol):
     async def list(self, prefix: str, delimiter: str | None = None) -> tuple[list[dict], list[str]]:
         """Every key under ``prefix`` ({"key", "size"}), and the common prefixes if ``delimiter``."""
     async def delete(self, key: str) -> None: ...
+    async def start_multipart(self, key: str, mime: str) -> str:
+        """A new multipart upload's ID."""
+    async def put_part(self, key: str, upload_id: str, number: int, blob: Blob) -> str:
+        """Upload one part (a Blob slice); its ETag."""
+    async def list_parts(self, key: str, upload_id: str) -> dict[int, tuple[str, int]] | None:
+        """{part number: (ETag, size)} the server holds, or None if it no longer knows the upload."""
+    async def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None: ...
+    async def abort_multipart(self, key: str, upload_id: str) -> None: ...
 
 
 class KeyValuePort(Protocol):

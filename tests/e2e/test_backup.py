@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.e2e.vault_page import VaultPage, sha256
 from tools.seaweed import BUCKET, SeaweedServer, cors_rules
 
-from tests.media import image_bytes
+from tests.media import MP4_HEAD, image_bytes
 
 
 OTHER_BUCKET = "vault-elsewhere"  # its CORS allows another site only
@@ -246,3 +246,50 @@ def test_a_person_turns_backup_on_in_the_panel_and_restores_on_another_device(va
     page.locator(f"[data-remote-project-id='{pid}']").get_by_role("button", name="Delete from backup").click()
     expect(page.locator(f"[data-remote-project-id='{pid}']")).to_have_count(0)
     assert s3.objects(f"{prefix}/projects/{pid}/") == {}
+
+
+def test_a_big_video_goes_in_parts_and_a_reload_mid_upload_sends_only_the_rest(vault, s3, prefix):
+    vault.call("configureBackup", settings(s3, prefix))
+    pid = vault.call("createProject", {"title": "Long take"})
+    page, mib = vault.page, 112  # 7 parts of 16 MiB
+    parts_before, parts_after, state = [], [], {"reloaded": False, "held": None}
+
+    def watch(route):
+        url = route.request.url
+        number = re.search(r"[?&]partNumber=(\d+)", url)
+        if number and route.request.method == "PUT":
+            if state["reloaded"]:
+                parts_after.append(int(number.group(1)))
+            elif len(parts_before) >= 3:
+                state["held"] = int(number.group(1))  # never answered: the reload below cuts it off
+                return
+            else:
+                parts_before.append(int(number.group(1)))
+        elif state["reloaded"]:
+            parts_after.append(route.request.method + (" list" if "uploadId=" in url and route.request.method == "GET" else ""))
+        route.continue_()
+
+    page.route(f"{s3.endpoint}/**", watch)
+    ref = page.evaluate("""async ([pid, head, mib]) => {
+        const bytes = new Uint8Array(mib << 20);
+        for (let i = 0; i < mib; i++) bytes.fill((i * 7 + 1) % 251, i << 20, (i + 1) << 20);  // every MiB its own
+        bytes.set(Uint8Array.from(atob(head), c => c.charCodeAt(0)));
+        return window.assetVault.saveBlob(pid, new Blob([bytes], {type: "video/mp4"}));
+      }""", [pid, __import__("base64").b64encode(MP4_HEAD).decode(), mib])
+    # Route handlers run while Playwright is called: page.wait_for_timeout lets them, time.sleep would not.
+    for _ in range(300):
+        if len(parts_before) >= 3 and state["held"]:
+            break
+        page.wait_for_timeout(200)
+    assert sorted(parts_before) == [1, 2, 3] and state["held"] == 4, (parts_before, state)
+    state["reloaded"] = True
+    vault.reload()
+    wait_for(lambda: vault.call("getMeta", ref)["backup"] == "uploaded", "the upload finished after the reload", 90)
+    sent_again = [p for p in parts_after if isinstance(p, int)]
+    assert sorted(parts_before) == [1, 2, 3] and sorted(sent_again) == [4, 5, 6, 7], (parts_before, parts_after)
+    assert "GET list" in parts_after  # it asked the server which parts it had
+    page.unroute(f"{s3.endpoint}/**")  # the manifest's requests need no watching (nor a pumped handler)
+    row = next(a for a in wait_for(lambda: manifest(s3, prefix, pid), "the manifest")["assets"] if a["ref"] == ref)
+    key = f"{prefix}/projects/{pid}/{row['path']}"
+    body = s3.admin().get_object(Bucket=s3.bucket, Key=key)["Body"].read()
+    assert len(body) == mib << 20 and sha256(body) == vault.blob_sha256(ref) and zlib.crc32(body) == row["crc32"]

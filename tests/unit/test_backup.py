@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from app.core.backup import layout
+from app.core.backup import layout, multipart
 from app.core.backup.service import CONFIG_KEY, WAIT_CRC_S, Backup
 from app.core.errors import (IntegrityError, InvalidInputError, RemoteAuthError, RemoteConflict, RemoteError,
                              RemoteUnreachableError)
@@ -370,3 +370,102 @@ def test_a_restart_resumes_the_queue_from_the_saved_configuration(bucket, run):
         assert remote_manifest(bucket, pid) is not None
     finally:
         shut(run, again)
+
+
+def test_parts_are_equal_but_the_last():
+    assert multipart.plan(10, 4) == [(1, 0, 4), (2, 4, 8), (3, 8, 10)]
+    assert multipart.plan(8, 4) == [(1, 0, 4), (2, 4, 8)]
+    sizes = [end - start for _, start, end in multipart.plan(4 * 1024 ** 3 - 1)]
+    assert len(sizes) <= 10_000 and set(sizes[:-1]) == {multipart.PART_BYTES} and sizes[-1] <= multipart.PART_BYTES
+
+
+@pytest.fixture
+def small_parts(monkeypatch):
+    monkeypatch.setattr(multipart, "PART_BYTES", 64 * 1024)
+    monkeypatch.setattr(multipart, "THRESHOLD", 128 * 1024)
+
+
+def big_video(size: int) -> bytes:
+    from tests.media import MP4_HEAD
+    return MP4_HEAD + bytes(range(256)) * ((size - len(MP4_HEAD)) // 256 + 1)
+
+
+def test_big_media_goes_in_parts_and_a_reload_sends_only_the_missing_ones(bucket, run, small_parts):
+    data = big_video(300 * 1024)[:300 * 1024]  # 5 parts: 4 of 64 KiB and a shorter last one
+    a = Device(bucket)
+    run(a.configure())
+    pid = run(a.vault.create_project({"title": "Clip"}))
+    original_put = bucket.put_part
+    sent = []
+
+    async def dies_after_two(key, upload_id, number, blob):
+        if len(sent) == 2:
+            raise RemoteUnreachableError("the page closed")  # what a reload mid-upload looks like
+        sent.append(number)
+        return await original_put(key, upload_id, number, blob)
+
+    bucket.put_part = dies_after_two
+    ref = run(a.vault.save_blob(pid, FakeBlob(data, "video/mp4")))
+    for _ in range(500):
+        run(asyncio.sleep(0.002))
+        if len(sent) == 2:
+            break
+    shut(run, a)
+    assert sent == [1, 2]
+    bucket.put_part = original_put
+    again = Device(bucket)
+    again.store, again.vault.store = a.store, a.store
+    parts_sent = []
+    bucket.requests.clear()
+    try:
+        run(again.backup.start())
+        run(again.idle(uploaded=1))
+        parts_sent = [m for m, _ in bucket.requests if m.startswith("PUT part")]
+    finally:
+        shut(run, again)
+    assert parts_sent == ["PUT part 3", "PUT part 4", "PUT part 5"]  # 1 and 2 were on the server already
+    row = next(r for r in remote_manifest(bucket, pid)["assets"] if r["ref"] == ref)
+    assert bucket.objects[layout.object_key("team", pid, row["path"])][0] == data
+    assert not [k for k in a.store.settings if k.startswith(multipart.STATE_KEY)]  # bookkeeping gone
+
+
+def test_a_server_that_lost_the_upload_gets_it_again_from_the_start(bucket, run, small_parts):
+    a = Device(bucket)
+    try:
+        run(a.configure())
+        pid = run(a.vault.create_project({"title": "Clip"}))
+        a.online = False
+        ref = run(a.vault.save_blob(pid, FakeBlob(big_video(200 * 1024), "video/mp4")))
+        run(a.vault.settled())
+        meta = run(a.vault.get_meta(ref))
+        key = layout.object_key("team", pid, layout.asset_path(meta))
+        run(a.vault.save_backup_setting(multipart.STATE_KEY + ref, {"key": key, "size": meta["size"],
+                                                                    "uploadId": "gone", "parts": {"1": '"x"'}}))
+        a.online = True
+        a.backup.wake()
+        run(a.idle(uploaded=1))
+        assert ("LIST parts", key) in bucket.requests  # asked, heard "no such upload", started afresh
+        assert run(a.vault.get_meta(ref))["backup"] == "uploaded" and bucket.objects[key][0] == run(a.vault.get_blob(ref)).data
+    finally:
+        shut(run, a)
+
+
+def test_deleting_an_asset_mid_upload_aborts_the_servers_half(bucket, run, small_parts):
+    a = Device(bucket)
+    try:
+        run(a.configure())
+        pid = run(a.vault.create_project({"title": "Clip"}))
+        a.online = False
+        ref = run(a.vault.save_blob(pid, FakeBlob(big_video(200 * 1024), "video/mp4")))
+        run(a.vault.settled())
+        upload_id = run(bucket.start_multipart("k", "video/mp4"))
+        run(a.vault.save_backup_setting(multipart.STATE_KEY + ref,
+                                        {"key": "k", "size": 200 * 1024, "uploadId": upload_id, "parts": {}}))
+        run(a.vault.delete_asset(ref))
+        for _ in range(200):
+            run(asyncio.sleep(0.002))
+            if upload_id not in bucket.uploads:
+                break
+        assert upload_id not in bucket.uploads and multipart.STATE_KEY + ref not in a.store.settings
+    finally:
+        shut(run, a)

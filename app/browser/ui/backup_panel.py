@@ -122,7 +122,7 @@ class BackupPanel:
         bar = h("progress", {"max": str(max(done + waiting, 1)), "value": str(done), "id": "backup-progress"})
         line = f"{done} backed up · {waiting} waiting ({fmt.size(status['bytesQueued'])})"
         if status["uploading"]:
-            line += f" · {status['uploading']} uploading"
+            line += f" · {status['uploading']} uploading ({fmt.size(status['bytesSent'])} sent so far)"
         if status["failed"]:
             line += f" · {status['failed']} failed (Sync now retries them)"
         synced = (" · last sync " + str(js.Date.new(status["lastSyncAt"]).toLocaleString())

@@ -24,7 +24,7 @@ from ..errors import (InvalidArchiveError, InvalidInputError, NotFoundError, Rem
 from ..ids import is_valid_ref
 from . import layout
 from . import manifest as manifests
-from . import restore
+from . import multipart, restore
 from .config import BackupConfig
 from .retry import Backoff
 
@@ -54,6 +54,7 @@ class Backup:
         self._loop: asyncio.Task | None = None
         self._dirty: dict[str, float] = {}  # project ID -> when it first needed its manifest rewritten
         self._uploading = 0
+        self._bytes_sent = 0  # this session, for progress
         self._stopped: VaultError | None = None  # auth or bucket trouble: waits for the user
         self._last_error: str | None = None
         self._last_sync: int | None = None
@@ -139,8 +140,8 @@ class Backup:
         error = str(self._stopped) if self._stopped else self._last_error
         if error is None and counts["queued"] and not self.is_online():
             error = "Offline: uploads resume when the device is back online."
-        return dict(self.config.public(), **counts, uploading=self._uploading, lastError=error,
-                    lastSyncAt=self._last_sync)
+        return dict(self.config.public(), **counts, uploading=self._uploading, bytesSent=self._bytes_sent,
+                    lastError=error, lastSyncAt=self._last_sync)
 
     # -- changes from the vault ---------------------------------------------------------------
 
@@ -155,6 +156,10 @@ class Backup:
             self.wake()
 
     async def _note_deleted(self, project_id: str, ref: str) -> None:
+        try:
+            await multipart.forget(self, ref)
+        except RemoteError as err:  # the server's half-upload expires by its own rules
+            print(f"could not abort an unfinished upload: {err}")
         key = DELETED_KEY + project_id
         gone = await self.vault.backup_setting(key) or {}
         gone[ref] = self.clock()
@@ -275,8 +280,17 @@ class Backup:
         if blob is None:
             raise RemoteError("Its media is missing on this device, so there is nothing to back up.")
         key = layout.object_key(self.config.prefix, meta["projectId"], layout.asset_path(meta))
-        await self.remote.put(key, blob, meta["mime"], meta["crc32"] if self.config.checksums else None)
+        if meta["size"] >= multipart.THRESHOLD:
+            await multipart.upload(self, meta, blob, key, self._sent)
+        else:
+            await self.remote.put(key, blob, meta["mime"], meta["crc32"] if self.config.checksums else None)
+            self._sent(meta["size"])
         return None
+
+    def _sent(self, count: int) -> None:
+        self._bytes_sent += count
+        if count >= multipart.PART_BYTES:  # a part of a big file: show progress between files too
+            self._tell()
 
     async def _write_manifest(self, project_id: str) -> None:
         """Merge this device's uploads into the bucket's manifest, compare-and-swap, retry on a race."""
