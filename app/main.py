@@ -63,7 +63,7 @@ async def start() -> None:
     await backup.start()
     bridge = Bridge(vault, refs, kv, tracker=tracker, poller=poller, settings=settings, backup=backup)
     shell.bridge = bridge
-    shell.backup_panel = BackupPanel(shell, backup)
+    shell.backup, shell.backup_panel = backup, BackupPanel(shell, backup)
     vault.subscribe(ChangeRelay(on_change=shell.changed).local)
     store.on_version_change = lambda: shell.notify(
         "The vault was updated in another tab. Reload this page to keep working.", "error")

@@ -241,6 +241,13 @@ class FakeStore:
             if ref in self.metas:
                 self.metas[ref].pop("pending", None)
 
+    async def put_missing_blob(self, ref, blob):
+        await asyncio.sleep(0)
+        if ref in self.metas and ref not in self.blobs:
+            self.blobs[ref] = blob
+            return self.metas[ref]["projectId"]
+        return None
+
     async def delete_asset(self, ref):
         meta = self.metas.get(ref)
         if meta is None:

@@ -68,7 +68,7 @@ class Bridge:
             "saveDataUrl": self.vault.save_data_url,
             "saveBlob": self.vault.save_blob,
             "saveFromUrl": self.vault.save_from_url,
-            "getBlob": self.vault.get_blob,
+            "getBlob": self.get_blob,
             "getMeta": self.vault.get_meta,
             "listAssets": self.vault.list_assets,
             "deleteAsset": self.vault.delete_asset,
@@ -104,6 +104,15 @@ class Bridge:
 
     async def create_project(self, options=None):
         return await self.vault.create_project(options if options is not None else {})
+
+    async def get_blob(self, ref=None):
+        """getBlob; a Blob lost here (evicted, or a placeholder) comes back from the backup if it has it."""
+        blob = await self.vault.get_blob(ref)
+        if blob is None and self.backup is not None:
+            meta = await self.vault.get_meta(ref)
+            if meta is not None:
+                blob = await self.backup.recover(meta)
+        return blob
 
     async def export_project(self, project_id=None):
         _name, blob, _missing = await transfer.export_project(self.vault, project_id, int(js.Date.now()))

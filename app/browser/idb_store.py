@@ -511,6 +511,27 @@ class IdbStore:
             _destroy(handlers)
         return attached
 
+    async def put_missing_blob(self, ref: str, blob) -> str | None:
+        tx = await self._tx(["assets", "blobs"], "readwrite")
+        assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")
+        found: list = []
+
+        def got_meta(event):
+            meta = event.target.result
+            if meta is not None:
+                blobs.getKey(ref).onsuccess = on_key
+                found.append(str(meta.projectId))
+
+        def got_key(event):
+            if event.target.result is None:  # still missing: nobody restored it meanwhile
+                blobs.put(blob, ref)
+                found.append(True)
+
+        with _handler(got_meta) as on_meta, _handler(got_key) as on_key:
+            assets.get(ref).onsuccess = on_meta
+            await self._commit(tx)
+        return found[0] if len(found) == 2 else None
+
     async def delete_asset(self, ref: str):
         tx = await self._tx(["assets", "blobs", "projects"], "readwrite")
         assets, blobs, projects = (tx.objectStore(n) for n in ("assets", "blobs", "projects"))

@@ -581,6 +581,14 @@ class Vault:
             self._stored(meta, blob)
         return True
 
+    async def put_missing_blob(self, ref: str, blob: Blob) -> bool:
+        """A lost Blob fetched back (from the backup, its CRC-32 checked by the caller)."""
+        project_id = await self.store.put_missing_blob(ref, blob)
+        if project_id is None:
+            return False
+        self._publish("asset", "updated", project_id, ref)
+        return True
+
     def drop_pending_work(self) -> None:
         """Forget queued checksums and previews (their assets were removed underneath us)."""
         self._crc_queue.clear()

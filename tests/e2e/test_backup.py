@@ -293,3 +293,25 @@ def test_a_big_video_goes_in_parts_and_a_reload_mid_upload_sends_only_the_rest(v
     key = f"{prefix}/projects/{pid}/{row['path']}"
     body = s3.admin().get_object(Bucket=s3.bucket, Key=key)["Body"].read()
     assert len(body) == mib << 20 and sha256(body) == vault.blob_sha256(ref) and zlib.crc32(body) == row["crc32"]
+
+
+def test_a_blob_lost_from_this_browser_is_fetched_back_from_the_backup(vault, s3, prefix):
+    vault.call("configureBackup", settings(s3, prefix))
+    pid = vault.call("createProject", {"title": "Evicted"})
+    (ref,), (data,) = frames(vault, pid, 1)
+    wait_for(lambda: vault.call("getMeta", ref)["backup"] == "uploaded", "the frame backed up")
+    vault.page.evaluate("""(ref) => new Promise((resolve, reject) => {
+        const open = indexedDB.open("asset-vault");
+        open.onsuccess = () => {
+          const tx = open.result.transaction("blobs", "readwrite");
+          tx.objectStore("blobs").delete(ref);
+          tx.oncomplete = () => { open.result.close(); resolve(); };
+          tx.onerror = () => reject(tx.error);
+        };
+      })""", ref)
+    assert ref not in vault.stored_keys()["blobs"]
+    vault.open(f"#/project/{pid}")
+    card = vault.page.locator(f".asset-card[data-ref='{ref}']")
+    expect(card.locator("img")).to_have_count(1)
+    expect(card).not_to_have_attribute("data-missing", "true")
+    assert vault.blob_sha256(ref) == sha256(data) and ref in vault.stored_keys()["blobs"]

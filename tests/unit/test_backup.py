@@ -469,3 +469,22 @@ def test_deleting_an_asset_mid_upload_aborts_the_servers_half(bucket, run, small
         assert upload_id not in bucket.uploads and multipart.STATE_KEY + ref not in a.store.settings
     finally:
         shut(run, a)
+
+
+def test_a_lost_blob_comes_back_from_the_backup_checked_and_stored_again(device, bucket, run):
+    run(device.configure())
+    pid = run(device.vault.create_project({"title": "t"}))
+    lost, tampered = run(frames(device, pid, 2))
+    run(device.idle(uploaded=4))
+    original = device.store.blobs.pop(lost).data
+    device.store.blobs.pop(tampered)
+    meta = run(device.vault.get_meta(tampered))
+    key = layout.object_key("team", pid, layout.asset_path(meta))
+    bucket.objects[key] = (b"not the frame", bucket.objects[key][1])
+    assert run(device.backup.recover(run(device.vault.get_meta(lost)))).data == original
+    assert device.store.blobs[lost].data == original  # stored again: no second fetch next time
+    assert run(device.backup.recover(meta)) is None  # altered in the bucket: refused, still missing
+    assert tampered not in device.store.blobs
+    unsaved = dict(meta, backup="queued")
+    requests = len(bucket.requests)
+    assert run(device.backup.recover(unsaved)) is None and len(bucket.requests) == requests  # never uploaded

@@ -115,10 +115,23 @@ class AssetGrid:
             if m.get("thumbnailRef"):
                 wanted.append(m["thumbnailRef"])
         blobs = await self.view.shell.vault.get_blobs(wanted)
+        backup = self.view.shell.backup
         for meta in metas:
             card = self.cards.get(meta["ref"])
-            if card is not None:  # still in view
-                self._fill(card, meta, blobs.get(meta["ref"]), blobs.get(meta.get("thumbnailRef")))
+            if card is None:  # scrolled out of view meanwhile
+                continue
+            if meta["ref"] not in blobs and backup is not None and meta.get("backup") == "uploaded":
+                card.querySelector(".preview").replaceChildren(h("div", {"class": "missing"}, "Fetching from the backup…"))
+                self.view.shell.run(self._recover(meta, blobs.get(meta.get("thumbnailRef"))))
+                continue
+            self._fill(card, meta, blobs.get(meta["ref"]), blobs.get(meta.get("thumbnailRef")))
+
+    async def _recover(self, meta: dict, thumb) -> None:
+        """A lost Blob the backup holds: fetched back before the card falls back to the params."""
+        blob = await self.view.shell.backup.recover(meta)
+        card = self.cards.get(meta["ref"])
+        if card is not None:
+            self._fill(card, meta, blob, thumb)
 
     # -- cards ----------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ class Shell:
         self.bridge = bridge
         self.tracker = None  # set by main: generation status
         self.poller = None
+        self.backup = None  # set by main: the backup service
         self.backup_panel = None  # set by main: lives as long as the page, shown on #/
         self.view = None
         self._render_task = None

@@ -63,20 +63,12 @@ async def pull(backup, project_id: str, doc: dict) -> tuple[int, int]:
 async def _fetch_checked(backup, prefix: str, project_id: str, assets: list[ManifestAsset]) -> list[tuple[dict, object]]:
     """(metadata, Blob) for each asset, after its size and CRC-32 matched the manifest."""
     lanes = asyncio.Semaphore(PARALLEL)
-    blobs = backup.vault.blobs
 
     async def one(asset: ManifestAsset):
         async with lanes:
-            found = await backup.remote.get(layout.object_key(prefix, project_id, asset.path))
-            if found is None:
-                raise NotFoundError(f"{asset.path!r} is listed in the backup's manifest but missing from the "
-                                    "bucket; nothing was restored.")
-            blob = found[0]
-            size = blobs.size(blob)
-            if size != asset.size or await backup.vault.checksum(blob, size) != asset.crc32:
-                raise IntegrityError(f"{asset.path!r} in the backup does not match its recorded size and CRC-32: "
-                                     "it was altered or damaged in the bucket. Nothing was restored.")
-            return asset_meta(asset, project_id, asset.kind, asset.mime), blobs.slice(blob, 0, size, asset.mime)
+            blob = await fetch_blob(backup, layout.object_key(prefix, project_id, asset.path), asset.path,
+                                    asset.size, asset.crc32, asset.mime)
+            return asset_meta(asset, project_id, asset.kind, asset.mime), blob
 
     tasks = [asyncio.ensure_future(one(a)) for a in assets]
     try:
@@ -87,3 +79,16 @@ async def _fetch_checked(backup, prefix: str, project_id: str, assets: list[Mani
                 task.cancel()
             elif not task.cancelled():
                 task.exception()  # retrieved: the first refusal is the one reported
+
+
+async def fetch_blob(backup, key: str, path: str, size: int, crc32: int, mime: str):
+    """One object as a Blob of ``mime``, once its size and CRC-32 are the recorded ones."""
+    found = await backup.remote.get(key)
+    if found is None:
+        raise NotFoundError(f"{path!r} is listed in the backup's manifest but missing from the bucket.")
+    blob, blobs = found[0], backup.vault.blobs
+    got = blobs.size(blob)
+    if got != size or await backup.vault.checksum(blob, got) != crc32:
+        raise IntegrityError(f"{path!r} in the backup does not match its recorded size and CRC-32: it was "
+                             "altered or damaged in the bucket. Nothing was restored.")
+    return blobs.slice(blob, 0, size, mime)

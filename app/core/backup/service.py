@@ -60,6 +60,7 @@ class Backup:
         self._last_sync: int | None = None
         self._passing = asyncio.Lock()  # the loop and Sync now never upload the same batch twice
         self._on_status: list[Callable[[], None]] = []
+        self._recovering: dict[str, asyncio.Future] = {}  # ref -> its fetch, shared by every caller
         vault.on_checksums(self.wake)
 
     # -- configuration ----------------------------------------------------------------------
@@ -375,6 +376,32 @@ class Backup:
         result = await restore.restore_project(self, project_id)
         self._tell()
         return result
+
+    async def recover(self, meta: dict):
+        """The Blob of an asset whose stored bytes are gone, fetched back from the backup and
+        checked against its CRC-32, and stored again; None if the backup cannot give it (not
+        uploaded, unreachable, altered): the page then shows the params to regenerate it."""
+        if self.config is None or meta.get("backup") != "uploaded" or meta.get("crc32") is None:
+            return None
+        ref = meta["ref"]
+        if ref not in self._recovering:
+            self._recovering[ref] = asyncio.ensure_future(self._recover(meta))
+        try:
+            return await asyncio.shield(self._recovering[ref])
+        finally:
+            if self._recovering.get(ref) is not None and self._recovering[ref].done():
+                del self._recovering[ref]
+
+    async def _recover(self, meta: dict):
+        path = layout.asset_path(meta)
+        try:
+            blob = await restore.fetch_blob(self, layout.object_key(self.config.prefix, meta["projectId"], path),
+                                            path, meta["size"], meta["crc32"], meta["mime"])
+        except VaultError as err:
+            print(f"could not fetch {meta['ref']} back from the backup: {err}")
+            return None
+        await self.vault.put_missing_blob(meta["ref"], blob)
+        return blob
 
     async def list_remote_projects(self) -> list[dict]:
         config = self.need_config()
