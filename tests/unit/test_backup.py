@@ -488,3 +488,18 @@ def test_a_lost_blob_comes_back_from_the_backup_checked_and_stored_again(device,
     unsaved = dict(meta, backup="queued")
     requests = len(bucket.requests)
     assert run(device.backup.recover(unsaved)) is None and len(bucket.requests) == requests  # never uploaded
+
+
+def test_an_empty_folder_left_by_a_deletion_is_not_listed_as_a_project(device, bucket, run):
+    run(device.configure())
+    original = bucket.list
+
+    async def with_leftover_folder(prefix, delimiter=None):  # what SeaweedFS answers after a delete
+        keys, prefixes = await original(prefix, delimiter)
+        leftover = layout.project_root("team", "p_gone")
+        return keys, prefixes + ([leftover] if delimiter and leftover not in prefixes else [])
+
+    bucket.list = with_leftover_folder
+    assert run(device.backup.list_remote_projects()) == []
+    bucket.objects[layout.object_key("team", "p_gone", "images/a-a_1.png")] = (b"x", '"1"')
+    assert [(p["id"], p.get("incomplete")) for p in run(device.backup.list_remote_projects())] == [("p_gone", True)]

@@ -44,6 +44,7 @@ class BackupPanel:
                          self.status_el, self.error_el, self.form, self.remote_el)
         self.element.addEventListener("toggle", self.scope.on(lambda _e: self._opened()))
         self._pending = None
+        self._listing = 0
         backup.on_status(self.refresh)
         self.refresh()
 
@@ -188,16 +189,24 @@ class BackupPanel:
             self.shell.run(self._list_remote())
 
     async def _list_remote(self) -> None:
-        clear(self.remote_el)
+        # Only the latest listing draws: one begun before a deletion must not bring its row back.
+        self._listing += 1
+        mine = self._listing
         if self.backup.config is None:
+            clear(self.remote_el)
             return
         refresh = h("button", {"class": "secondary", "id": "backup-list"}, "Refresh")
         refresh.addEventListener("click", self.scope.on(lambda _e: self.shell.run(self._list_remote())))
         try:
             projects = await self.backup.list_remote_projects()
         except VaultError as err:
-            append(self.remote_el, h("p", {"class": "error"}, f"Could not list the bucket: {err}"), refresh)
+            if mine == self._listing:
+                clear(self.remote_el)
+                append(self.remote_el, h("p", {"class": "error"}, f"Could not list the bucket: {err}"), refresh)
             return
+        if mine != self._listing:
+            return
+        clear(self.remote_el)
         only_remote = [p for p in projects if not p["local"]]
         rows = []
         for p in only_remote:

@@ -416,6 +416,8 @@ class Backup:
                 doc, _ = await self.read_manifest(project_id)
             except RemoteError:
                 doc = None
+            if doc is None and not (await self.remote.list(layout.project_root(config.prefix, project_id)))[0]:
+                continue  # an empty folder (SeaweedFS keeps one after its objects are deleted)
             row = manifests.summary(doc) if doc else {"title": "", "updatedAt": None, "assetCount": 0, "bytes": 0,
                                                       "incomplete": True}
             found.append(dict(row, id=project_id, local=project_id in local))
