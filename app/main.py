@@ -13,6 +13,7 @@ from pyodide.ffi import create_proxy
 from app.browser.blobs import BrowserBlobs
 from app.browser.poller import Poller
 from app.browser.provider import FetchProvider
+from app.browser import weblock
 from app.browser.s3 import S3Remote
 from app.browser.bridge import Bridge
 from app.browser.changes import ChangeRelay
@@ -57,14 +58,14 @@ async def start() -> None:
     poller = Poller(tracker, on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
     shell.tracker, shell.poller, shell.settings = tracker, poller, settings
     backup = Backup(vault, S3Remote, lambda: int(js.Date.now()), asyncio.sleep, random.random,
-                    lambda: bool(js.navigator.onLine))
+                    lambda: bool(js.navigator.onLine), weblock.acquire)
     vault.subscribe(backup.changed)
     js.window.addEventListener("online", create_proxy(lambda _event: backup.wake()))
     await backup.start()
     bridge = Bridge(vault, refs, kv, tracker=tracker, poller=poller, settings=settings, backup=backup)
     shell.bridge = bridge
     shell.backup, shell.backup_panel = backup, BackupPanel(shell, backup)
-    vault.subscribe(ChangeRelay(on_change=shell.changed).local)
+    vault.subscribe(ChangeRelay(on_change=shell.changed, on_remote=backup.changed_elsewhere).local)
     store.on_version_change = lambda: shell.notify(
         "The vault was updated in another tab. Reload this page to keep working.", "error")
     store.on_storage_lost = lambda: shell.storage_lost()

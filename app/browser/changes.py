@@ -24,8 +24,9 @@ EVENT = "assetvault:change"
 
 
 class ChangeRelay:
-    def __init__(self, on_change, channel: str = CHANNEL):
+    def __init__(self, on_change, channel: str = CHANNEL, on_remote=None):
         self.on_change = on_change
+        self.on_remote = on_remote  # also told of other tabs' changes (after the page is)
         self._outbox: list[dict] = []
         self._channel = None
         if hasattr(js, "BroadcastChannel"):
@@ -55,6 +56,8 @@ class ChangeRelay:
         for change in batch:
             if isinstance(change, dict) and isinstance(change.get("projectId"), str):
                 self._tell_page(change)
+                if self.on_remote is not None:
+                    self.on_remote(change)
 
     def _tell_page(self, change: dict) -> None:
         self.on_change(change)

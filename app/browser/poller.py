@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 
 import js
-from pyodide.ffi import create_once_callable, create_proxy
+from pyodide.ffi import create_proxy
 
 from app.core.refs import PREFIX
+
+from .weblock import acquire
 
 MAX_SLEEP_S = 60
 
@@ -71,7 +73,7 @@ class Poller:
     # -- the loop -------------------------------------------------------------------------
 
     async def _run(self, gen_id: str) -> None:
-        release = await self._lock(gen_id)
+        release = await acquire(f"assetVault:generation:{gen_id}")
         self.holding.add(gen_id)
         try:
             self.tracker.generations.pop(gen_id, None)  # another tab may have moved it on
@@ -81,22 +83,7 @@ class Poller:
             print(f"polling {gen_id} stopped: {err}")
         finally:
             self.holding.discard(gen_id)
-            if release is not None:
-                release()
-
-    async def _lock(self, gen_id: str):
-        locks = getattr(js.navigator, "locks", None)
-        if locks is None:
-            return None
-        granted = asyncio.get_event_loop().create_future()
-
-        def held(_lock):
-            def executor(resolve, _reject):
-                granted.set_result(resolve)
-            return js.Promise.new(create_once_callable(executor))
-
-        locks.request(f"assetVault:generation:{gen_id}", create_once_callable(held))
-        return await granted
+            release()
 
     async def _loop(self, gen_id: str) -> None:
         wake = self.wakes[gen_id]

@@ -92,6 +92,10 @@ class Vault:
             except Exception as err:  # a subscriber's bug must not undo or fail a committed write
                 print(f"change listener failed: {err!r}")
 
+    def announce(self, kind: str, action: str, project_id: str, ref: str | None = None) -> None:
+        """A change committed outside the stores' own writes (the backup settings): told the same way."""
+        self._publish(kind, action, project_id, ref)
+
     # -- projects -------------------------------------------------------------------------
 
     async def create_project(self, options: object) -> str:

@@ -315,3 +315,20 @@ def test_a_blob_lost_from_this_browser_is_fetched_back_from_the_backup(vault, s3
     expect(card.locator("img")).to_have_count(1)
     expect(card).not_to_have_attribute("data-missing", "true")
     assert vault.blob_sha256(ref) == sha256(data) and ref in vault.stored_keys()["blobs"]
+
+
+def test_tabs_learn_the_settings_and_one_uploads_for_all(context, server, s3, prefix):
+    first = VaultPage(context.new_page(), server.url).open()
+    later = VaultPage(context.new_page(), server.url).open()  # open before backup is turned on
+    puts = []
+    context.on("request", lambda r: puts.append(r.url.split("?")[0]) if r.method == "PUT" and
+               r.url.startswith(s3.endpoint) and "manifest.json" not in r.url and ".vault-check" not in r.url else None)
+    first.call("configureBackup", settings(s3, prefix))
+    wait_for(lambda: later.call("backupStatus")["enabled"], "the other tab knows backup is on", 5)
+    pid = later.call("createProject", {"title": "From the other tab"})
+    refs, data = frames(later, pid, 3)
+    wait_for(lambda: all(first.call("getMeta", r)["backup"] == "uploaded" for r in refs), "the other tab's frames uploaded")
+    later.page.wait_for_timeout(1000)
+    assert len(puts) == len(set(puts)) == 6, puts  # 3 frames and 3 previews, each sent once by one tab
+    first.call("configureBackup", None)
+    wait_for(lambda: not later.call("backupStatus")["enabled"], "the other tab knows backup is off", 5)

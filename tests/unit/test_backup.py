@@ -20,13 +20,13 @@ SECRET = "s3cr3t-value-that-must-not-leak"
 class Device(Harness):
     """One browser profile: its own vault, sharing a bucket with other devices."""
 
-    def __init__(self, remote: FakeRemote):
+    def __init__(self, remote: FakeRemote, acquire=None):
         super().__init__()
         self.remote = remote
         self.online = True
         self.naps: list[float] = []
         self.backup = Backup(self.vault, lambda config: self.remote, lambda: self.now[0], self._sleep,
-                             lambda: 0.5, lambda: self.online)
+                             lambda: 0.5, lambda: self.online, acquire)
         self.vault.subscribe(self.backup.changed)
 
     async def _sleep(self, seconds: float) -> None:
@@ -503,3 +503,38 @@ def test_an_empty_folder_left_by_a_deletion_is_not_listed_as_a_project(device, b
     assert run(device.backup.list_remote_projects()) == []
     bucket.objects[layout.object_key("team", "p_gone", "images/a-a_1.png")] = (b"x", '"1"')
     assert [(p["id"], p.get("incomplete")) for p in run(device.backup.list_remote_projects())] == [("p_gone", True)]
+
+
+def test_tabs_share_the_settings_and_only_the_one_holding_the_lock_uploads(bucket, run):
+    held = {}
+
+    def lock_for(tab):
+        async def acquire(name):  # a Web Lock: one holder at a time, the others wait in line
+            held.setdefault(name, asyncio.Lock())
+            await held[name].acquire()
+            uploading.append(tab)
+            return held[name].release
+        return acquire
+
+    uploading = []
+    a = Device(bucket, lock_for("a"))
+    b = Device(bucket, lock_for("b"))
+    b.store, b.vault.store = a.store, a.store  # two tabs: one IndexedDB
+    b.vault.subscribe(a.backup.changed_elsewhere)  # the BroadcastChannel between them
+    try:
+        run(a.configure())
+        pid = run(a.vault.create_project({"title": "t"}))
+        before = run(frames(b, pid, 1))  # b does not know yet: saved unmarked
+        assert a.store.metas[before[0]].get("backup") is None
+        run(b.backup._settings_changed())  # what the other tab's "backup" change triggers
+        after = run(frames(b, pid, 2, seed=5))
+        run(a.idle(uploaded=6))
+        assert uploading == ["a"]  # b waits for the lock
+        puts = [key for method, key in bucket.requests if method == "PUT" and not key.endswith("manifest.json")]
+        assert len(puts) == len(set(puts)) == 6  # every object once
+        assert all(run(a.vault.get_meta(r))["backup"] == "uploaded" for r in before + after)
+        run(a.backup.configure(None))
+        run(b.backup._settings_changed())
+        assert b.backup.config is None and not b.vault.backing_up
+    finally:
+        shut(run, a, b)

@@ -35,14 +35,18 @@ PARALLEL = 6  # uploads in flight: as many connections as a browser opens to one
 STATE_EVERY = 16  # uploaded marks written together
 MANIFEST_EVERY_S = 5.0  # while a burst uploads, rewrite touched manifests at most this often
 MANIFEST_TRIES = 8
-WAIT_CRC_S = 2.0  # a queued record is uploaded once its checksum is known (the vault wakes us; this is a fallback)
+LOCK = "assetVault:backup"
+# A queued record is uploaded once its checksum is known. The vault wakes us when it stores
+# checksums; a save made in another tab is checksummed there, so this tab looks again this often.
+WAIT_CRC_S = 1.0
 
 
 class Backup:
     def __init__(self, vault, make_remote: Callable[[BackupConfig], object], clock: Callable[[], int],
                  sleep: Callable[[float], Awaitable[None]], rand: Callable[[], float],
-                 is_online: Callable[[], bool]):
+                 is_online: Callable[[], bool], acquire: Callable[[str], Awaitable[Callable[[], None]]] | None = None):
         self.vault = vault
+        self.acquire = acquire  # one tab uploads (a Web Lock); the others only queue
         self.make_remote = make_remote
         self.clock = clock
         self.sleep = sleep
@@ -94,6 +98,7 @@ class Backup:
         self._stopped = self._last_error = None
         self.backoff.reset()
         self._run()
+        self.vault.announce("backup", "updated", "")  # other tabs read the new settings
         return config.public()
 
     def _use(self, config: BackupConfig, remote=None) -> None:
@@ -109,6 +114,7 @@ class Backup:
         self._dirty.clear()
         self._stopped = self._last_error = None
         self._tell()
+        self.vault.announce("backup", "updated", "")
 
     def close(self) -> None:
         """Stop the loop (the page is going away; a test ends)."""
@@ -134,14 +140,15 @@ class Backup:
                 print(f"backup status listener failed: {err!r}")
 
     async def status(self) -> dict:
-        if self.config is None:
+        config = self.config  # another tab may turn backup off while the counts are read
+        if config is None:
             return {"enabled": False, "queued": 0, "uploading": 0, "uploaded": 0, "failed": 0, "bytesQueued": 0,
                     "lastError": self._last_error, "lastSyncAt": self._last_sync}
         counts = await self.vault.backup_counts()
         error = str(self._stopped) if self._stopped else self._last_error
         if error is None and counts["queued"] and not self.is_online():
             error = "Offline: uploads resume when the device is back online."
-        return dict(self.config.public(), **counts, uploading=self._uploading, bytesSent=self._bytes_sent,
+        return dict(config.public(), **counts, uploading=self._uploading, bytesSent=self._bytes_sent,
                     lastError=error, lastSyncAt=self._last_sync)
 
     # -- changes from the vault ---------------------------------------------------------------
@@ -155,6 +162,32 @@ class Backup:
             asyncio.ensure_future(self._note_deleted(change["projectId"], change["ref"]))
         elif change["type"] == "project" and change["action"] in ("created", "updated"):
             self.wake()
+
+    def changed_elsewhere(self, change: dict) -> None:
+        """A change from another tab. New backup settings (projectId "") are used here too; its
+        saves and deletions wake this tab's loop, which may be the one uploading (the deleting
+        tab has stored the tombstone; the manifest that carries it is written here)."""
+        kind, action = change.get("type"), change.get("action")
+        if kind == "backup" and change.get("projectId") == "":
+            asyncio.ensure_future(self._settings_changed())
+        elif self.config is not None and kind in ("asset", "project"):
+            if kind == "asset" and action == "deleted":
+                self._dirty.setdefault(change["projectId"], 0.0)
+            self.wake()
+
+    async def _settings_changed(self) -> None:
+        record = await self.vault.backup_setting(CONFIG_KEY)
+        if record is None:
+            self.close()
+            self.config = self.remote = None
+            self.vault.backing_up = False
+        else:
+            self._use(BackupConfig.from_record(record))
+            # Saves made here before this tab knew carry no mark yet: queue them.
+            await self.vault.requeue_for_backup({None})
+            self._stopped = self._last_error = None
+            self._run()
+        self._tell()
 
     async def _note_deleted(self, project_id: str, ref: str) -> None:
         try:
@@ -176,8 +209,18 @@ class Backup:
 
     def _run(self) -> None:
         if self._loop is None or self._loop.done():
-            self._loop = asyncio.ensure_future(self._forever())
+            self._loop = asyncio.ensure_future(self._lead())
         self.wake()
+
+    async def _lead(self) -> None:
+        """The loop, in the one tab holding the backup lock (the others wait for it: if that tab
+        closes, the next one takes over where the queue stands)."""
+        release = await self.acquire(LOCK) if self.acquire else None
+        try:
+            await self._forever()
+        finally:
+            if release is not None:
+                release()
 
     async def _forever(self) -> None:
         while self.config is not None:
