@@ -8,7 +8,9 @@ the allowed roots. `--port 0` picks a free port; the URL is printed on the first
 so scripts and tests can read it. Standard library only in the static path.
 
 ``/api/`` is the demo status provider (tools/demo_provider.py; its media use Pillow), so the
-whole generation flow runs with no account anywhere.
+whole generation flow runs with no account anywhere. With ``--s3-endpoint`` (and the secret in
+the environment), ``POST /api/sign`` is a reference signer for backup's signerUrl mode
+(tools/demo_signer.py).
 """
 
 from __future__ import annotations
@@ -105,6 +107,25 @@ class VaultHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve(send_body=False)
 
+    def do_POST(self) -> None:
+        signer = self.server.signer
+        if urlsplit(self.path).path != "/api/sign" or signer is None:
+            self._send_error(HTTPStatus.NOT_FOUND)
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if not 0 < length <= 64 * 1024:
+            self._send_error(HTTPStatus.BAD_REQUEST)
+            return
+        status, answer = signer.sign(self.rfile.read(length), self.headers.get("Sec-Fetch-Site"))
+        body = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self._send_security_headers()
+        self.end_headers()
+        self.wfile.write(body)
+
     def _serve(self, send_body: bool) -> None:
         path = urlsplit(self.path).path
         if path.startswith("/api/"):
@@ -169,13 +190,14 @@ class VaultHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def make_server(host: str, port: int, quiet: bool = False, provider=None) -> ThreadingHTTPServer:
+def make_server(host: str, port: int, quiet: bool = False, provider=None, signer=None) -> ThreadingHTTPServer:
     from tools.demo_provider import DemoProvider
 
     server = ThreadingHTTPServer((host, port), VaultHandler)
     server.daemon_threads = True
     server.quiet = quiet
     server.provider = provider or DemoProvider()
+    server.signer = signer
     return server
 
 
@@ -184,11 +206,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     parser.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    signing = parser.add_argument_group("reference signer at POST /api/sign (backup's signerUrl mode); the "
+                                        "secret comes from the environment variable VAULT_S3_SECRET")
+    signing.add_argument("--s3-endpoint", help="the S3 server to sign for, e.g. http://127.0.0.1:8333")
+    signing.add_argument("--s3-bucket", help="the one bucket it signs for")
+    signing.add_argument("--s3-prefix", default="", help="and only keys under this prefix")
+    signing.add_argument("--s3-region", default="us-east-1")
+    signing.add_argument("--s3-key-id", help="the access key ID whose secret is in VAULT_S3_SECRET")
     args = parser.parse_args(argv)
+    signer = None
+    if args.s3_endpoint:
+        import os
+
+        from tools.demo_signer import DemoSigner
+        secret = os.environ.get("VAULT_S3_SECRET")
+        if not (args.s3_bucket and args.s3_key_id and secret):
+            print("--s3-endpoint needs --s3-bucket, --s3-key-id and the secret in VAULT_S3_SECRET.", file=sys.stderr)
+            return 2
+        signer = DemoSigner(args.s3_endpoint, args.s3_bucket, args.s3_key_id, secret, args.s3_region, args.s3_prefix)
     if not (ROOT / "static" / "vendor").is_dir():
         print("static/vendor/ is missing: run `make setup` first.", file=sys.stderr)
         return 1
-    server = make_server(args.host, args.port, quiet=args.quiet)
+    server = make_server(args.host, args.port, quiet=args.quiet, signer=signer)
     host, port = server.server_address[:2]
     display_host = f"[{host}]" if ":" in host else host
     print(f"Serving the Offline Asset Vault at http://{display_host}:{port}/", flush=True)

@@ -11,6 +11,7 @@ DOMParser; refusals become the contract's errors (app.core.backup.refusals).
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 from urllib.parse import quote
 from xml.sax.saxutils import escape
@@ -19,9 +20,9 @@ import js
 from pyodide.ffi import to_js
 
 from app.core.backup.config import BackupConfig
-from app.core.backup.refusals import refusal, unreachable
+from app.core.backup.refusals import refusal, signer_refusal, unreachable
 from app.core.backup.sigv4 import sign_headers
-from app.core.errors import RemoteConflict, RemoteError
+from app.core.errors import RemoteConflict, RemoteError, RemoteUnreachableError
 
 from .jsconv import to_js_record
 
@@ -35,8 +36,11 @@ class S3Remote:
         url = self.config.object_url(key) if key is not None else self.config.bucket_url()
         if query:
             url += "?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='~')}" for k, v in query.items())
-        signed = sign_headers(method, url, self.config.credentials, self.config.region, int(js.Date.now()),
-                              headers or {})
+        if self.config.signer_url:
+            signed = await self._signed_by_host(method, url, headers or {})
+        else:
+            signed = sign_headers(method, url, self.config.credentials, self.config.region, int(js.Date.now()),
+                                  headers or {})
         init = {"method": method, "headers": signed, "cache": "no-store", "credentials": "omit",
                 "mode": "cors"}
         options = to_js_record(init)
@@ -51,6 +55,34 @@ class S3Remote:
         text = await response.text() if method != "HEAD" else ""
         code, message = _error_fields(text)
         raise refusal(int(response.status), code, message, action, self.config)
+
+    async def _signed_by_host(self, method: str, url: str, headers: dict) -> dict:
+        """signerUrl mode: the host's server signs (it keeps the secret); see the README's contract."""
+        signer = self.config.signer_url
+        options = to_js_record({"method": "POST", "headers": {"content-type": "application/json"},
+                                "cache": "no-store", "credentials": "include"})
+        options.body = json.dumps({"method": method, "url": url, "headers": headers})
+        try:
+            response = await js.fetch(signer, options)
+        except Exception:
+            online = bool(js.navigator.onLine)
+            raise RemoteUnreachableError(f"Could not reach the signer at {signer}." if online else
+                                         "This device is offline. Backups wait and continue when it is back online.") from None
+        text = str(await response.text())
+        if not response.ok:
+            try:
+                said = str(json.loads(text).get("error") or "")
+            except (ValueError, AttributeError):
+                said = ""
+            raise signer_refusal(int(response.status), said, signer)
+        try:
+            signed = json.loads(text)["headers"]
+            if not isinstance(signed, dict) or "authorization" not in {k.lower() for k in signed}:
+                raise ValueError
+        except (ValueError, KeyError, TypeError):
+            raise RemoteError(f"The signer at {signer} did not answer with signed headers "
+                              '({"headers": {..., "authorization": ...}}).') from None
+        return {str(k): str(v) for k, v in signed.items()}
 
     async def check(self) -> None:
         await self._send("GET", None, "test the connection",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -13,11 +14,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class Server:
-    def __init__(self, root: Path = ROOT):
-        """Runs ``root``/serve.py, which serves the tree it sits in (a copy, for update tests)."""
+    def __init__(self, root: Path = ROOT, args: tuple = (), env: dict | None = None):
+        """Runs ``root``/serve.py, which serves the tree it sits in (a copy, for update tests),
+        with more ``args`` and ``env`` (the reference signer's settings)."""
         self.log = tempfile.NamedTemporaryFile("w+", prefix="serve-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen([sys.executable, str(root / "serve.py"), "--port", "0"],
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=root)
+        self.proc = subprocess.Popen([sys.executable, str(root / "serve.py"), "--port", "0", *args],
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=root,
+                                     env={**os.environ, **(env or {})})
         line = self.proc.stdout.readline()
         match = re.search(r"http://\S+", line)
         if not match:

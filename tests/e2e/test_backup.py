@@ -8,6 +8,7 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.server import Server
 from tests.e2e.vault_page import VaultPage, sha256
 from tools.seaweed import BUCKET, SeaweedServer, cors_rules
 
@@ -332,3 +333,34 @@ def test_tabs_learn_the_settings_and_one_uploads_for_all(context, server, s3, pr
     assert len(puts) == len(set(puts)) == 6, puts  # 3 frames and 3 previews, each sent once by one tab
     first.call("configureBackup", None)
     wait_for(lambda: not later.call("backupStatus")["enabled"], "the other tab knows backup is off", 5)
+
+
+def test_with_a_signer_url_the_secret_stays_on_the_host_and_backup_works(browser, s3, prefix):
+    host = Server(args=("--s3-endpoint", s3.endpoint, "--s3-bucket", s3.bucket, "--s3-prefix", prefix,
+                        "--s3-key-id", s3.keys[0]), env={"VAULT_S3_SECRET": s3.keys[1]})
+    context = browser.new_context()
+    try:
+        s3.admin().put_bucket_cors(Bucket=s3.bucket, CORSConfiguration=cors_rules([s3.origins[0], host.origin]))
+        vault = VaultPage(context.new_page(), host.url).open()
+        signer = host.origin + "/api/sign"
+        elsewhere = vault.call("configureBackup", {"endpoint": s3.endpoint, "bucket": s3.bucket, "prefix": "not-mine",
+                                                   "signerUrl": signer})
+        assert elsewhere["error"]["name"] == "RemoteAuthError" and signer in elsewhere["error"]["message"]
+        shown = vault.call("configureBackup", {"endpoint": s3.endpoint, "bucket": s3.bucket, "prefix": prefix,
+                                               "signerUrl": signer})
+        assert shown["signerUrl"] == signer and shown["secretAccessKey"] == ""
+        pid = vault.call("createProject", {"title": "Signed by the host"})
+        refs, data = frames(vault, pid, 2)
+        wait_for(lambda: all(vault.call("getMeta", r)["backup"] == "uploaded" for r in refs), "uploads signed by the host")
+        stored = vault.page.evaluate("""() => new Promise((resolve) => {
+            const open = indexedDB.open("asset-vault");
+            open.onsuccess = () => { const req = open.result.transaction("settings").objectStore("settings").getAll();
+              req.onsuccess = () => { open.result.close(); resolve(JSON.stringify(req.result)); }; };
+          })""")
+        assert signer in stored and s3.keys[1] not in stored  # no secret in this browser at all
+        row = next(a for a in wait_for(lambda: manifest(s3, prefix, pid), "the manifest")["assets"] if a["ref"] == refs[0])
+        assert sha256(s3.objects(f"{prefix}/projects/{pid}/{row['path']}").popitem()[1]) == sha256(data[0])
+    finally:
+        context.close()
+        host.stop()
+        s3.admin().put_bucket_cors(Bucket=s3.bucket, CORSConfiguration=cors_rules(s3.origins))

@@ -46,13 +46,22 @@ def test_settings_are_checked_and_normalised():
     ({"secretAccessKey": ""}, "secretAccessKey"),
     ({"pathStyle": "yes"}, "true or false"),
     ({"prefix": "a\nb"}, "control"),
-    ({"signerUrl": "https://host/sign"}, "not supported"),
+    ({"signerUrl": "https://host/sign"}, "not both"),
+    ({"signerUrl": "ftp://host/sign", "accessKeyId": "", "secretAccessKey": ""}, "signerUrl"),
     ({"colour": "red"}, "does not know colour"),
     ({"bucket": "my.vault", "pathStyle": False}, "pathStyle"),
 ])
 def test_bad_settings_say_what_is_wrong(over, why):
     with pytest.raises(InvalidInputError, match=why):
         config(**over)
+
+
+def test_a_signer_url_replaces_the_keys():
+    c = BackupConfig.parse({"endpoint": "http://127.0.0.1:8333", "bucket": "vault-backup",
+                            "signerUrl": "https://app.example/api/sign"})
+    assert c.signer_url == "https://app.example/api/sign" and c.secret_access_key == ""
+    assert c.public()["signerUrl"] == "https://app.example/api/sign" and c.public()["secretAccessKey"] == ""
+    assert BackupConfig.from_record(c.to_record()) == c
 
 
 def test_the_secret_never_shows():

@@ -95,3 +95,18 @@ def test_port_zero_prints_the_url():
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+def test_the_signer_route_exists_only_when_a_signer_is_configured(server):
+    conn = http.client.HTTPConnection("127.0.0.1", server, timeout=5)
+    conn.request("POST", "/api/sign", body=b'{"method": "GET", "url": "http://x/b/k", "headers": {}}',
+                 headers={"Content-Type": "application/json"})
+    assert conn.getresponse().status == 404
+    conn.close()
+
+
+def test_serve_refuses_a_signer_without_its_secret(monkeypatch, capsys):
+    monkeypatch.delenv("VAULT_S3_SECRET", raising=False)
+    assert serve.main(["--port", "0", "--s3-endpoint", "http://127.0.0.1:8333", "--s3-bucket", "b",
+                       "--s3-key-id", "AK"]) == 2
+    assert "VAULT_S3_SECRET" in capsys.readouterr().err

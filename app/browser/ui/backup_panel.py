@@ -22,7 +22,8 @@ FIELDS = [("endpoint", "Endpoint", "https://s3.us-east-1.amazonaws.com", "url"),
           ("bucket", "Bucket", "my-vault-backup", "text"),
           ("prefix", "Prefix (optional)", "vault", "text"),
           ("accessKeyId", "Access key ID", "a key scoped to this bucket", "text"),
-          ("secretAccessKey", "Secret access key", "kept in this browser's IndexedDB only", "password")]
+          ("secretAccessKey", "Secret access key", "kept in this browser's IndexedDB only", "password"),
+          ("signerUrl", "Or a signer URL", "your server signs instead (no keys here)", "url")]
 STATUS_EVERY_S = 0.25
 
 
@@ -137,14 +138,15 @@ class BackupPanel:
         append(self.status_el,
                h("p", None, f"Backing up to bucket {status['bucket']} at {status['endpoint']}"
                  + (f", under {status['prefix']}/" if status["prefix"] else "")
-                 + f" with key {status['accessKeyId']} ({status['secretAccessKey']})."),
+                 + (f", each request signed by {status['signerUrl']}." if status.get("signerUrl") else
+                    f" with key {status['accessKeyId']} ({status['secretAccessKey']}).")),
                h("div", {"class": "progress"}, bar, h("span", {"class": "progress-text", "id": "backup-counts"},
                                                        line + synced)),
                h("p", {"class": "error", "id": "backup-last-error"}, status["lastError"]) if status["lastError"] else None,
                h("div", {"class": "row"}, sync, edit, off))
 
     def _edit(self, status: dict) -> None:
-        for name in ("endpoint", "region", "bucket", "prefix", "accessKeyId"):
+        for name in ("endpoint", "region", "bucket", "prefix", "accessKeyId", "signerUrl"):
             self.inputs[name].value = status.get(name) or ""
         self.inputs["pathStyle"].checked = bool(status.get("pathStyle"))
         self.inputs["checksums"].checked = bool(status.get("checksums"))

@@ -6,7 +6,8 @@
     config.public()                                    # safe for the page: the secret masked
 
 The secret lives in the record kept in IndexedDB (``to_record``), and nowhere else: not in a
-repr, ``public()``, a message or localStorage.
+repr, ``public()``, a message or localStorage. With ``signerUrl`` there is no secret here at
+all: the host's server signs each request (app/browser/s3.py asks it).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class BackupConfig:
     access_key_id: str = ""
     secret_access_key: str = field(default="", repr=False)
     checksums: bool = True  # send x-amz-checksum-crc32 (off for providers that reject it: R2, B2)
+    signer_url: str = ""  # a host endpoint that signs each request: then no key is kept here
 
     @classmethod
     def parse(cls, options: object) -> "BackupConfig":
@@ -47,9 +49,6 @@ class BackupConfig:
         if unknown:
             raise InvalidInputError(f"configureBackup does not know {', '.join(unknown)}; it takes "
                                     f"{', '.join(sorted(OPTIONS))}.")
-        if options.get("signerUrl") not in (None, ""):
-            raise InvalidInputError("signerUrl (a host that signs requests for the vault) is not supported by "
-                                    "this version yet: give accessKeyId and secretAccessKey of a bucket-scoped key.")
         endpoint = _endpoint(options.get("endpoint"))
         bucket = options.get("bucket")
         if not isinstance(bucket, str) or not _BUCKET.match(bucket) or ".." in bucket:
@@ -62,11 +61,17 @@ class BackupConfig:
         if not isinstance(prefix, str) or len(prefix) > MAX_PREFIX or any(ord(c) < 32 for c in prefix):
             raise InvalidInputError(f"The prefix must be text of at most {MAX_PREFIX} characters, without "
                                     "control characters.")
-        key_id, secret = options.get("accessKeyId"), options.get("secretAccessKey")
-        if not isinstance(key_id, str) or not _KEY_ID.match(key_id):
+        key_id, secret = options.get("accessKeyId") or "", options.get("secretAccessKey") or ""
+        signer = options.get("signerUrl") or ""
+        if signer:
+            signer = _signer(signer)
+            if key_id or secret:
+                raise InvalidInputError("Give either signerUrl (your server signs, and keeps the secret) or "
+                                        "accessKeyId and secretAccessKey, not both.")
+        elif not isinstance(key_id, str) or not _KEY_ID.match(key_id):
             raise InvalidInputError("accessKeyId is missing or malformed: give the key ID of a key that may "
-                                    "read, write, list and delete in the bucket.")
-        if not isinstance(secret, str) or not secret or len(secret) > 256:
+                                    "read, write, list and delete in the bucket (or a signerUrl).")
+        elif not isinstance(secret, str) or not secret or len(secret) > 256:
             raise InvalidInputError("secretAccessKey is missing: give the secret of that key.")
         flags = {}
         for name in ("pathStyle", "checksums"):
@@ -78,7 +83,7 @@ class BackupConfig:
             raise InvalidInputError("A bucket name with dots needs pathStyle: true over https (its virtual-host "
                                     "name would not match the server's certificate).")
         return cls(endpoint, bucket, region, prefix.strip("/"), flags["pathStyle"], key_id, secret,
-                   flags["checksums"])
+                   flags["checksums"], signer)
 
     @property
     def credentials(self) -> Credentials:
@@ -102,12 +107,15 @@ class BackupConfig:
         """For the page and backupStatus: which bucket, which key; the secret masked."""
         return {"enabled": True, "endpoint": self.endpoint, "bucket": self.bucket, "prefix": self.prefix,
                 "region": self.region, "pathStyle": self.path_style, "checksums": self.checksums,
-                "accessKeyId": self.access_key_id, "secretAccessKey": mask(self.secret_access_key)}
+                "accessKeyId": self.access_key_id,
+                "secretAccessKey": mask(self.secret_access_key) if self.secret_access_key else "",
+                "signerUrl": self.signer_url}
 
     def to_record(self) -> dict:
         return {"endpoint": self.endpoint, "bucket": self.bucket, "region": self.region, "prefix": self.prefix,
                 "pathStyle": self.path_style, "accessKeyId": self.access_key_id,
-                "secretAccessKey": self.secret_access_key, "checksums": self.checksums}
+                "secretAccessKey": self.secret_access_key, "checksums": self.checksums,
+                "signerUrl": self.signer_url}
 
     @classmethod
     def from_record(cls, record: dict) -> "BackupConfig":
@@ -116,6 +124,13 @@ class BackupConfig:
 
 def mask(secret: str) -> str:
     return "•" * 8 + secret[-4:] if len(secret) >= 12 else "•" * 8
+
+
+def _signer(value: object) -> str:
+    parts = urlsplit(value if isinstance(value, str) else "")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise InvalidInputError(f"signerUrl {value!r} is not an http(s) URL of your server's signing endpoint.")
+    return value
 
 
 def _endpoint(value: object) -> str:

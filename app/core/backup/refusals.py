@@ -63,3 +63,15 @@ def unreachable(config: BackupConfig, origin: str, online: bool) -> VaultError:
     return RemoteUnreachableError(
         f"Could not reach {config.endpoint}: the server is down, the address is wrong, or the bucket's CORS "
         f"settings do not let this page use it. The bucket's CORS must {CORS_HELP.format(origin=origin)}.")
+
+
+def signer_refusal(status: int, said: str, signer_url: str) -> VaultError:
+    """The host's signing endpoint said no (or broke): its own words, and where it is."""
+    said = f": {said[:200]}" if said else ""
+    if status in (401, 403):
+        return RemoteAuthError(f"The signer at {signer_url} refused to sign ({status}{said}). Sign in to the host "
+                               "app again, or check that it signs for this bucket and prefix.")
+    if status in RETRYABLE:
+        return RemoteUnreachableError(f"The signer at {signer_url} is busy or failing ({status}{said}); the vault "
+                                      "keeps trying.")
+    return RemoteError(f"The signer at {signer_url} answered {status}{said} instead of signed headers.")
