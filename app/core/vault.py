@@ -568,9 +568,9 @@ class Vault:
         return await self.store.list_backup(BACKUP_QUEUED, limit)
 
     async def set_backup_states(self, states: dict[str, dict]) -> None:
-        """{ref: {"backup": state, "backupError"?: why}}; announced once per project."""
-        for project_id in sorted(set((await self.store.set_backup(states)).values())):
-            self._publish("backup", "updated", project_id)
+        """{ref: {"backup": state, "backupError"?: why}}; each announced (the cards show it)."""
+        for ref, project_id in (await self.store.set_backup(states)).items():
+            self._publish("backup", "updated", project_id, ref)
 
     async def backup_counts(self) -> dict:
         return await self.store.count_backup()

@@ -12,7 +12,7 @@ from tests.e2e.server import Server
 from tests.e2e.vault_page import VaultPage, sha256
 from tools.seaweed import BUCKET, SeaweedServer, cors_rules
 
-from tests.media import MP4_HEAD, image_bytes
+from tests.media import MP4_HEAD, image_bytes, wav_bytes
 
 
 OTHER_BUCKET = "vault-elsewhere"  # its CORS allows another site only
@@ -364,3 +364,17 @@ def test_with_a_signer_url_the_secret_stays_on_the_host_and_backup_works(browser
         context.close()
         host.stop()
         s3.admin().put_bucket_cors(Bucket=s3.bucket, CORSConfiguration=cors_rules(s3.origins))
+
+
+def test_each_card_shows_its_backup_state_as_it_changes(vault, s3, prefix):
+    vault.call("configureBackup", settings(s3, prefix))
+    pid = vault.call("createProject", {"title": "Badges"})
+    vault.open(f"#/project/{pid}")
+    vault.page.context.set_offline(True)
+    # Audio: no preview is made, so no other change redraws the card; only the badge can tell.
+    ref = vault.save_bytes(pid, wav_bytes(), "audio/wav")
+    card = vault.page.locator(f".asset-card[data-ref='{ref}'] .backup-state")
+    expect(card).to_have_text(" · waiting for backup")
+    vault.page.context.set_offline(False)
+    expect(card).to_have_text(" · backed up", timeout=20_000)
+    expect(card).to_have_class(re.compile("uploaded"))

@@ -144,7 +144,8 @@ class AssetGrid:
                         "aria-posinset": str(position + 1), "aria-label": name},
                  h("div", {"class": "preview loading"}),
                  h("div", {"class": "asset-name", "title": name}, name),
-                 h("div", {"class": "meta"}, f"{meta['role']} · {meta['mime']} · {fmt.size(meta['size'])}"),
+                 h("div", {"class": "meta"}, f"{meta['role']} · {meta['mime']} · {fmt.size(meta['size'])}",
+                   _backup_badge(meta)),
                  h("div", {"class": "params"}, fmt.params_summary(meta["params"])) if meta["params"] else None,
                  h("div", {"class": "actions"},
                    h("button", {"class": "small", "data-action": "download", "tabindex": roving}, "Download"),
@@ -186,6 +187,20 @@ class AssetGrid:
         return self.urls[key]
 
     # -- changes --------------------------------------------------------------------------
+
+    def show_backup(self, metas: dict[str, dict]) -> None:
+        """New backup states: the records are updated and the badges of cards in view redrawn."""
+        for ref, meta in metas.items():
+            if ref not in self.index:
+                continue  # a preview (not a card of its own), or gone
+            self.metas[self.index[ref]] = meta
+            card = self.cards.get(ref)
+            old = card.querySelector(".backup-state") if card is not None else None
+            badge = _backup_badge(meta)
+            if old is not None and badge is not None:
+                old.replaceWith(badge)
+            elif card is not None and badge is not None:
+                card.querySelector(".meta").append(badge)
 
     def replace(self, metas: list[dict]) -> None:
         """A new list (after a change): re-render what changed among the cards in view."""
@@ -283,3 +298,15 @@ def _passive():
 
 def _no_scroll():
     return js.Object.fromEntries(js.Array.of(js.Array.of("preventScroll", True)))
+
+
+_BACKUP_LABELS = {"queued": "waiting for backup", "uploaded": "backed up", "failed": "backup failed"}
+
+
+def _backup_badge(meta: dict):
+    state = meta.get("backup")
+    if state not in _BACKUP_LABELS:
+        return None  # backup is off
+    why = meta.get("backupError") or ""
+    return h("span", {"class": f"backup-state {state}", "title": why or None},
+             " · " + _BACKUP_LABELS[state] + (f": {why}" if why else ""))

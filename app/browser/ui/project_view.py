@@ -105,8 +105,11 @@ class ProjectView:
     async def apply(self, changes: list[dict]) -> bool:
         """Changes to assets of this project, applied to the cards in place (a full redraw read
         20,000 records at 10,000 frames). False when only a full redraw will do."""
-        # Backup progress is not drawn on the cards yet: a batch of uploads redraws nothing.
+        # Backup progress changes a badge on the card, in place: no card is redrawn for it.
+        backed = {c["ref"] for c in changes if isinstance(c, dict) and c.get("type") == "backup" and c.get("ref")}
         changes = [c for c in changes if not (isinstance(c, dict) and c.get("type") == "backup")]
+        if backed and self.grid is not None and not self.busy:
+            self.grid.show_backup(await self.shell.vault.get_metas(sorted(backed)))
         if not changes:
             return True
         if self.grid is None or self.busy or any(
