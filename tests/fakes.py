@@ -228,13 +228,15 @@ class FakeStore:
 
     async def count_backup(self):
         await asyncio.sleep(0)
-        counts = {"queued": 0, "uploaded": 0, "failed": 0, "bytesQueued": 0}
+        counts = {"queued": 0, "uploaded": 0, "failed": 0}
         for meta in self.metas.values():
             if meta.get("backup") in counts:
                 counts[meta["backup"]] += 1
-                if meta["backup"] == "queued":
-                    counts["bytesQueued"] += meta["size"]
         return counts
+
+    async def bytes_queued(self):
+        await asyncio.sleep(0)
+        return sum(m["size"] for m in self.metas.values() if m.get("backup") == "queued")
 
     def _unmark(self, refs):
         for ref in refs:

@@ -470,12 +470,12 @@ class IdbStore:
         index = tx.objectStore("assets").index("byBackup")
         # Every handler is attached before the first await: a request that finishes while another
         # is awaited would otherwise fire before anyone listens.
-        uploaded, failed, queued = [settle(request) for request in (
-            index.count(js.IDBKeyRange.only("uploaded")), index.count(js.IDBKeyRange.only("failed")),
-            index.getAll(js.IDBKeyRange.only("queued")))]
-        sizes = to_py_record(await queued) or []
-        return {"uploaded": int(await uploaded), "failed": int(await failed), "queued": len(sizes),
-                "bytesQueued": sum(m["size"] for m in sizes)}
+        counts = {state: settle(index.count(js.IDBKeyRange.only(state))) for state in ("queued", "uploaded", "failed")}
+        return {state: int(await request) for state, request in counts.items()}
+
+    async def bytes_queued(self) -> int:
+        sizes = to_py_record(await self._read("assets", lambda s: s.index("byBackup").getAll(js.IDBKeyRange.only("queued"))))
+        return sum(m["size"] for m in sizes or [])
 
     async def attach_thumbnails(self, items: list, finished: set[str] = frozenset()) -> list[bool]:
         """(parent ref, thumbnail metadata, Blob) items in one transaction; each is stored and

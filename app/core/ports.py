@@ -64,7 +64,9 @@ class StorePort(Protocol):
         """Write {ref: {"backup": state, "backupError"?: why}} onto records that still exist and
         are marked (backup not turned off meanwhile); {ref: projectId} of those changed."""
     async def count_backup(self) -> dict:
-        """{"queued", "uploaded", "failed": counts, "bytesQueued": total size of the queued}."""
+        """{"queued", "uploaded", "failed": counts}, from the index alone (cheap: status redraws often)."""
+    async def bytes_queued(self) -> int:
+        """Total size of the queued records (reads each of them: ask seldom)."""
     async def put_missing_blob(self, ref: str, blob: Blob) -> str | None:
         """Store the Blob of an asset whose metadata is there but whose Blob is gone (fetched back
         from the backup); its project ID, or None if the asset is gone or has its Blob again."""

@@ -575,6 +575,9 @@ class Vault:
     async def backup_counts(self) -> dict:
         return await self.store.count_backup()
 
+    async def backup_bytes_queued(self) -> int:
+        return await self.store.bytes_queued()
+
     async def add_restored(self, project_id: str, entries: list[tuple[dict, Blob]]) -> bool:
         """Add assets fetched from the backup (another device's) to a local project, all or nothing."""
         metas = [self._owing(dict(meta, backup=BACKUP_DONE)) for meta, _ in entries]

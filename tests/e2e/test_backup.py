@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.server import Server
 from tests.e2e.vault_page import VaultPage, sha256
-from tools.seaweed import BUCKET, SeaweedServer, cors_rules
+from tools.seaweed import ADMIN_KEYS, BUCKET, SeaweedServer, cors_rules
 
 from tests.media import MP4_HEAD, image_bytes, wav_bytes
 
@@ -93,8 +93,15 @@ def test_wrong_keys_and_a_missing_bucket_are_named_and_change_nothing(vault, s3,
     assert "secret" in wrong_secret["error"]["message"] and "not-the-secret" not in wrong_secret["error"]["message"]
     unknown_key = vault.call("configureBackup", settings(s3, prefix, accessKeyId="AKUNKNOWN"))
     assert unknown_key["error"]["name"] == "RemoteAuthError" and "AKUNKNOWN" in unknown_key["error"]["message"]
-    no_bucket = vault.call("configureBackup", settings(s3, prefix, bucket="no-such-bucket-here"))
-    assert no_bucket["error"]["name"] in ("RemoteNotFoundError", "RemoteAuthError"), no_bucket
+    # A key with rights beyond one bucket hears "no such bucket"; a bucket-scoped key is refused
+    # before the server says whether the bucket exists, so its message names both causes.
+    admin_key, admin_secret = ADMIN_KEYS
+    no_bucket = vault.call("configureBackup", settings(s3, prefix, bucket="no-such-bucket-here",
+                                                       accessKeyId=admin_key, secretAccessKey=admin_secret))
+    assert no_bucket["error"]["name"] == "RemoteNotFoundError", no_bucket
+    assert "no-such-bucket-here" in no_bucket["error"]["message"]
+    scoped = vault.call("configureBackup", settings(s3, prefix, bucket="no-such-bucket-here"))
+    assert scoped["error"]["name"] == "RemoteAuthError" and "check the bucket's name" in scoped["error"]["message"], scoped
     assert vault.call("backupStatus")["enabled"] is False  # nothing was saved
     pid = vault.call("createProject", {"title": "Local only"})
     ref = vault.save_blobs([(pid, image_bytes("PNG"), "image/png")])[0]

@@ -147,6 +147,7 @@ def test_offline_saves_wait_with_no_request_and_go_when_back_online(device, buck
     assert len(bucket.requests) == sent
     status = run(device.backup.status())
     assert status["queued"] == 6 and "offline" in status["lastError"].lower()
+    assert status["bytesQueued"] == sum(m["size"] for m in device.store.metas.values())
     device.online = True
     device.backup.wake()  # what the page's "online" event does
     run(device.idle(uploaded=6))

@@ -39,8 +39,10 @@ def refusal(status: int, code: str, message: str, action: str, config: BackupCon
     if code in ("ExpiredToken", "InvalidToken", "TokenRefreshRequired"):
         return RemoteAuthError(f"The key's session token expired or is invalid{said}. Give a fresh key.")
     if status in (401, 403):
-        return RemoteAuthError(f"Access key {config.access_key_id!r} may not {action} in {where}{said}. Give it "
-                               "the rights to list, read, write and delete in that bucket (see the README).")
+        return RemoteAuthError(f"Access key {config.access_key_id!r} may not {action} in {where}{said}: give it "
+                               "the rights to list, read, write and delete in that bucket (see the README), or "
+                               "check the bucket's name (a key scoped to other buckets is refused whether or "
+                               "not this one exists).")
     if status in RETRYABLE:
         return RemoteUnreachableError(f"The backup server is busy or failing{said}; the vault keeps trying, with "
                                       "pauses in between. Nothing is lost meanwhile.")
