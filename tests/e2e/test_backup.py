@@ -308,15 +308,7 @@ def test_a_blob_lost_from_this_browser_is_fetched_back_from_the_backup(vault, s3
     pid = vault.call("createProject", {"title": "Evicted"})
     (ref,), (data,) = frames(vault, pid, 1)
     wait_for(lambda: vault.call("getMeta", ref)["backup"] == "uploaded", "the frame backed up")
-    vault.page.evaluate("""(ref) => new Promise((resolve, reject) => {
-        const open = indexedDB.open("asset-vault");
-        open.onsuccess = () => {
-          const tx = open.result.transaction("blobs", "readwrite");
-          tx.objectStore("blobs").delete(ref);
-          tx.oncomplete = () => { open.result.close(); resolve(); };
-          tx.onerror = () => reject(tx.error);
-        };
-      })""", ref)
+    vault.delete_stored_blob(ref)
     assert ref not in vault.stored_keys()["blobs"]
     vault.open(f"#/project/{pid}")
     card = vault.page.locator(f".asset-card[data-ref='{ref}']")

@@ -172,15 +172,7 @@ def test_a_missing_blob_shows_a_placeholder_with_its_params(vault):
     pid = vault.call("createProject", {"title": "Evicted"})
     ref = vault.call("saveDataUrl", pid, data_url(image_bytes(seed=2), "image/png"),
                      {"params": {"prompt": "a red fox at dawn", "seed": 42}})
-    vault.page.evaluate("""(ref) => new Promise((resolve, reject) => {
-        const open = indexedDB.open("asset-vault");
-        open.onsuccess = () => {
-          const tx = open.result.transaction("blobs", "readwrite");
-          tx.objectStore("blobs").delete(ref);
-          tx.oncomplete = () => { open.result.close(); resolve(); };
-          tx.onerror = () => reject(tx.error);
-        };
-      })""", ref)
+    vault.delete_stored_blob(ref)
     vault.open(f"#/project/{pid}")
     card = vault.page.locator(f".asset-card[data-ref='{ref}']")
     expect(card).to_have_attribute("data-missing", "true")

@@ -78,6 +78,18 @@ class VaultPage:
                  };
                })""")
 
+    def delete_stored_blob(self, ref: str) -> None:
+        """Remove an asset's Blob from IndexedDB behind the vault's back (eviction, a placeholder)."""
+        self.page.evaluate("""(ref) => new Promise((resolve, reject) => {
+            const open = indexedDB.open("asset-vault");
+            open.onsuccess = () => {
+              const tx = open.result.transaction("blobs", "readwrite");
+              tx.objectStore("blobs").delete(ref);
+              tx.oncomplete = () => { open.result.close(); resolve(); };
+              tx.onerror = () => reject(tx.error);
+            };
+          })""", ref)
+
     def save_bytes(self, project_id: str, data: bytes, mime: str = "", options: dict | None = None):
         return self.page.evaluate(
             """async ([pid, b64, mime, options]) => {

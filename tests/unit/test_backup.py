@@ -65,6 +65,14 @@ def shut(run, *devices) -> None:
 
 
 @pytest.fixture
+def two(bucket, run):
+    """Two devices (browser profiles) sharing one bucket."""
+    a, b = Device(bucket), Device(bucket)
+    yield a, b
+    shut(run, a, b)
+
+
+@pytest.fixture
 def device(bucket, run):
     dev = Device(bucket)
     yield dev
@@ -228,95 +236,83 @@ def test_a_lost_manifest_race_is_merged_not_overwritten(device, bucket, run):
     assert raced and listed >= set(refs) | {"a_fromOtherDevice1"}
 
 
-def test_a_deletion_reaches_the_manifest_and_is_not_undone_by_a_device_that_still_has_it(bucket, run):
-    a, b = Device(bucket), Device(bucket)
-    try:
-        run(a.configure())
-        pid = run(a.vault.create_project({"title": "Shared"}))
-        refs = run(frames(a, pid, 3))
-        run(a.idle(uploaded=6))
-        run(b.configure())
-        assert run(b.backup.restore_project(pid))["assets"] == 6
-        run(a.vault.delete_asset(refs[0]))
-        run(a.backup.sync_now())
-        doc = remote_manifest(bucket, pid)
-        assert refs[0] in doc["deleted"] and refs[0] not in {r["ref"] for r in doc["assets"]}
-        # b still holds it; its next sync deletes it there and keeps it deleted in the bucket.
-        result = run(b.backup.sync_now())
-        assert result["deleted"] == 1 and run(b.vault.get_meta(refs[0])) is None
-        doc = remote_manifest(bucket, pid)
-        assert refs[0] not in {r["ref"] for r in doc["assets"]} and refs[0] in doc["deleted"]
-    finally:
-        shut(run, a, b)
+def test_a_deletion_reaches_the_manifest_and_is_not_undone_by_a_device_that_still_has_it(two, bucket, run):
+    a, b = two
+    run(a.configure())
+    pid = run(a.vault.create_project({"title": "Shared"}))
+    refs = run(frames(a, pid, 3))
+    run(a.idle(uploaded=6))
+    run(b.configure())
+    assert run(b.backup.restore_project(pid))["assets"] == 6
+    run(a.vault.delete_asset(refs[0]))
+    run(a.backup.sync_now())
+    doc = remote_manifest(bucket, pid)
+    assert refs[0] in doc["deleted"] and refs[0] not in {r["ref"] for r in doc["assets"]}
+    # b still holds it; its next sync deletes it there and keeps it deleted in the bucket.
+    result = run(b.backup.sync_now())
+    assert result["deleted"] == 1 and run(b.vault.get_meta(refs[0])) is None
+    doc = remote_manifest(bucket, pid)
+    assert refs[0] not in {r["ref"] for r in doc["assets"]} and refs[0] in doc["deleted"]
 
 
-def test_two_devices_adding_to_one_project_both_end_with_the_union(bucket, run):
-    a, b = Device(bucket), Device(bucket)
-    try:
-        run(a.configure())
-        pid = run(a.vault.create_project({"title": "Shared"}))
-        first = run(frames(a, pid, 2))
-        run(a.idle(uploaded=4))
-        run(b.configure())
+def test_two_devices_adding_to_one_project_both_end_with_the_union(two, bucket, run):
+    a, b = two
+    run(a.configure())
+    pid = run(a.vault.create_project({"title": "Shared"}))
+    first = run(frames(a, pid, 2))
+    run(a.idle(uploaded=4))
+    run(b.configure())
+    run(b.backup.restore_project(pid))
+    from_a = run(frames(a, pid, 2, seed=20))
+    from_b = run(frames(b, pid, 3, seed=40))
+    run(a.idle())
+    run(b.idle())
+    assert run(a.backup.sync_now())["downloaded"] == 6  # b's frames and their previews
+    assert run(b.backup.sync_now())["downloaded"] == 4
+    for dev in (a, b):
+        have = {m["ref"] for m in run(dev.vault.list_assets(pid))}
+        assert set(first + from_a + from_b) <= have
+        assert all(run(dev.vault.get_blob(r)) is not None for r in have)
+    assert {r["ref"] for r in remote_manifest(bucket, pid)["assets"]} >= set(first + from_a + from_b)
+
+
+def test_restore_gives_identical_media_and_metadata_on_a_fresh_device(two, bucket, run):
+    a, b = two
+    run(a.configure())
+    pid = run(a.vault.create_project({"title": "Film", "prompt": "a storm"}))
+    refs = [run(a.vault.save_blob(pid, FakeBlob(image_bytes("PNG", seed=i), "image/png"),
+                                  {"role": "frame", "params": {"seed": i}})) for i in range(3)]
+    run(a.idle(uploaded=6))
+    run(b.configure())
+    listed = run(b.backup.list_remote_projects())
+    assert [(p["id"], p["title"], p["assetCount"], p["local"]) for p in listed] == [(pid, "Film", 6, False)]
+    result = run(b.backup.restore_project(pid))
+    assert result == {"projectId": pid, "assets": 6, "bytes": sum(m["size"] for m in run(a.vault.list_assets(pid)))}
+    for ref in refs:
+        mine, theirs = run(a.vault.get_meta(ref)), run(b.vault.get_meta(ref))
+        assert {k: v for k, v in theirs.items() if k != "backup"} == {k: v for k, v in mine.items() if k != "backup"}
+        assert theirs["backup"] == "uploaded"
+        assert run(b.vault.get_blob(ref)).data == run(a.vault.get_blob(ref)).data
+    assert run(b.vault.get_project(pid))["prompt"] == "a storm"
+    assert run(b.backup.list_remote_projects())[0]["local"] is True
+    with pytest.raises(InvalidInputError, match="already"):
         run(b.backup.restore_project(pid))
-        from_a = run(frames(a, pid, 2, seed=20))
-        from_b = run(frames(b, pid, 3, seed=40))
-        run(a.idle())
-        run(b.idle())
-        assert run(a.backup.sync_now())["downloaded"] == 6  # b's frames and their previews
-        assert run(b.backup.sync_now())["downloaded"] == 4
-        for dev in (a, b):
-            have = {m["ref"] for m in run(dev.vault.list_assets(pid))}
-            assert set(first + from_a + from_b) <= have
-            assert all(run(dev.vault.get_blob(r)) is not None for r in have)
-        assert {r["ref"] for r in remote_manifest(bucket, pid)["assets"]} >= set(first + from_a + from_b)
-    finally:
-        shut(run, a, b)
 
 
-def test_restore_gives_identical_media_and_metadata_on_a_fresh_device(bucket, run):
-    a, b = Device(bucket), Device(bucket)
-    try:
-        run(a.configure())
-        pid = run(a.vault.create_project({"title": "Film", "prompt": "a storm"}))
-        refs = [run(a.vault.save_blob(pid, FakeBlob(image_bytes("PNG", seed=i), "image/png"),
-                                      {"role": "frame", "params": {"seed": i}})) for i in range(3)]
-        run(a.idle(uploaded=6))
-        run(b.configure())
-        listed = run(b.backup.list_remote_projects())
-        assert [(p["id"], p["title"], p["assetCount"], p["local"]) for p in listed] == [(pid, "Film", 6, False)]
-        result = run(b.backup.restore_project(pid))
-        assert result == {"projectId": pid, "assets": 6, "bytes": sum(m["size"] for m in run(a.vault.list_assets(pid)))}
-        for ref in refs:
-            mine, theirs = run(a.vault.get_meta(ref)), run(b.vault.get_meta(ref))
-            assert {k: v for k, v in theirs.items() if k != "backup"} == {k: v for k, v in mine.items() if k != "backup"}
-            assert theirs["backup"] == "uploaded"
-            assert run(b.vault.get_blob(ref)).data == run(a.vault.get_blob(ref)).data
-        assert run(b.vault.get_project(pid))["prompt"] == "a storm"
-        assert run(b.backup.list_remote_projects())[0]["local"] is True
-        with pytest.raises(InvalidInputError, match="already"):
-            run(b.backup.restore_project(pid))
-    finally:
-        shut(run, a, b)
-
-
-def test_an_object_altered_in_the_bucket_is_refused_and_nothing_is_restored(bucket, run):
-    a, b = Device(bucket), Device(bucket)
-    try:
-        run(a.configure())
-        pid = run(a.vault.create_project({"title": "t"}))
-        run(frames(a, pid, 3))
-        run(a.idle(uploaded=6))
-        row = remote_manifest(bucket, pid)["assets"][2]
-        key = layout.object_key("team", pid, row["path"])
-        data, etag = bucket.objects[key]
-        bucket.objects[key] = (data[:-1] + bytes([data[-1] ^ 1]), etag)
-        run(b.configure())
-        with pytest.raises(IntegrityError, match=row["path"].replace(".", r"\.")):
-            run(b.backup.restore_project(pid))
-        assert b.store.projects == {} and b.store.metas == {} and b.store.blobs == {}
-    finally:
-        shut(run, a, b)
+def test_an_object_altered_in_the_bucket_is_refused_and_nothing_is_restored(two, bucket, run):
+    a, b = two
+    run(a.configure())
+    pid = run(a.vault.create_project({"title": "t"}))
+    run(frames(a, pid, 3))
+    run(a.idle(uploaded=6))
+    row = remote_manifest(bucket, pid)["assets"][2]
+    key = layout.object_key("team", pid, row["path"])
+    data, etag = bucket.objects[key]
+    bucket.objects[key] = (data[:-1] + bytes([data[-1] ^ 1]), etag)
+    run(b.configure())
+    with pytest.raises(IntegrityError, match=row["path"].replace(".", r"\.")):
+        run(b.backup.restore_project(pid))
+    assert b.store.projects == {} and b.store.metas == {} and b.store.blobs == {}
 
 
 def test_deleting_from_the_backup_removes_every_object_and_keeps_the_local_project(device, bucket, run):
@@ -430,46 +426,41 @@ def test_big_media_goes_in_parts_and_a_reload_sends_only_the_missing_ones(bucket
     assert not [k for k in a.store.settings if k.startswith(multipart.STATE_KEY)]  # bookkeeping gone
 
 
-def test_a_server_that_lost_the_upload_gets_it_again_from_the_start(bucket, run, small_parts):
-    a = Device(bucket)
-    try:
-        run(a.configure())
-        pid = run(a.vault.create_project({"title": "Clip"}))
-        a.online = False
-        ref = run(a.vault.save_blob(pid, FakeBlob(big_video(200 * 1024), "video/mp4")))
-        run(a.vault.settled())
-        meta = run(a.vault.get_meta(ref))
-        key = layout.object_key("team", pid, layout.asset_path(meta))
-        run(a.vault.save_backup_setting(multipart.STATE_KEY + ref, {"key": key, "size": meta["size"],
-                                                                    "uploadId": "gone", "parts": {"1": '"x"'}}))
-        a.online = True
-        a.backup.wake()
-        run(a.idle(uploaded=1))
-        assert ("LIST parts", key) in bucket.requests  # asked, heard "no such upload", started afresh
-        assert run(a.vault.get_meta(ref))["backup"] == "uploaded" and bucket.objects[key][0] == run(a.vault.get_blob(ref)).data
-    finally:
-        shut(run, a)
+def queued_video(device, run) -> tuple[str, str]:
+    """(project ID, ref) of a 200 KiB video saved while offline: queued, checksummed, not sent."""
+    run(device.configure())
+    pid = run(device.vault.create_project({"title": "Clip"}))
+    device.online = False
+    ref = run(device.vault.save_blob(pid, FakeBlob(big_video(200 * 1024), "video/mp4")))
+    run(device.vault.settled())
+    return pid, ref
 
 
-def test_deleting_an_asset_mid_upload_aborts_the_servers_half(bucket, run, small_parts):
-    a = Device(bucket)
-    try:
-        run(a.configure())
-        pid = run(a.vault.create_project({"title": "Clip"}))
-        a.online = False
-        ref = run(a.vault.save_blob(pid, FakeBlob(big_video(200 * 1024), "video/mp4")))
-        run(a.vault.settled())
-        upload_id = run(bucket.start_multipart("k", "video/mp4"))
-        run(a.vault.save_backup_setting(multipart.STATE_KEY + ref,
-                                        {"key": "k", "size": 200 * 1024, "uploadId": upload_id, "parts": {}}))
-        run(a.vault.delete_asset(ref))
-        for _ in range(200):
-            run(asyncio.sleep(0.002))
-            if upload_id not in bucket.uploads:
-                break
-        assert upload_id not in bucket.uploads and multipart.STATE_KEY + ref not in a.store.settings
-    finally:
-        shut(run, a)
+def test_a_server_that_lost_the_upload_gets_it_again_from_the_start(device, bucket, run, small_parts):
+    pid, ref = queued_video(device, run)
+    meta = run(device.vault.get_meta(ref))
+    key = layout.object_key("team", pid, layout.asset_path(meta))
+    run(device.vault.save_backup_setting(multipart.STATE_KEY + ref, {"key": key, "size": meta["size"],
+                                                                     "uploadId": "gone", "parts": {"1": '"x"'}}))
+    device.online = True
+    device.backup.wake()
+    run(device.idle(uploaded=1))
+    assert ("LIST parts", key) in bucket.requests  # asked, heard "no such upload", started afresh
+    assert run(device.vault.get_meta(ref))["backup"] == "uploaded"
+    assert bucket.objects[key][0] == run(device.vault.get_blob(ref)).data
+
+
+def test_deleting_an_asset_mid_upload_aborts_the_servers_half(device, bucket, run, small_parts):
+    _, ref = queued_video(device, run)
+    upload_id = run(bucket.start_multipart("k", "video/mp4"))
+    run(device.vault.save_backup_setting(multipart.STATE_KEY + ref,
+                                         {"key": "k", "size": 200 * 1024, "uploadId": upload_id, "parts": {}}))
+    run(device.vault.delete_asset(ref))
+    for _ in range(200):
+        run(asyncio.sleep(0.002))
+        if upload_id not in bucket.uploads:
+            break
+    assert upload_id not in bucket.uploads and multipart.STATE_KEY + ref not in device.store.settings
 
 
 def test_a_lost_blob_comes_back_from_the_backup_checked_and_stored_again(device, bucket, run):
