@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -153,12 +154,18 @@ class SeaweedServer:
         self.stop()
 
 
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="A local S3 server (SeaweedFS) to try the vault's backup with no account.")
     parser.add_argument("--port", type=int, default=8333)
     parser.add_argument("--origin", action="append", help="page origin allowed by the bucket's CORS "
                         "(repeatable; default http://127.0.0.1:8000 and http://localhost:8000)")
     opts = parser.parse_args()
+    # Stopped by a signal (make's Ctrl-C reaches us as SIGINT; a supervisor sends SIGTERM): stop weed too.
+    signal.signal(signal.SIGTERM, _interrupt)
     origins = opts.origin or ["http://127.0.0.1:8000", "http://localhost:8000"]
     server = SeaweedServer(origins=origins, port=opts.port)
     print(f"S3 endpoint  {server.endpoint}\nbucket       {server.bucket}\npath style   yes\n"
