@@ -234,6 +234,14 @@ class FakeStore:
                 counts[meta["backup"]] += 1
         return counts
 
+    async def backup_by_project(self):
+        await asyncio.sleep(0)
+        out = {}
+        for meta in self.metas.values():
+            if meta.get("backup") in ("queued", "failed"):
+                out.setdefault(meta["projectId"], {"queued": 0, "failed": 0})[meta["backup"]] += 1
+        return out
+
     async def bytes_queued(self):
         await asyncio.sleep(0)
         return sum(m["size"] for m in self.metas.values() if m.get("backup") == "queued")

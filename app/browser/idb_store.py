@@ -473,6 +473,16 @@ class IdbStore:
         counts = {state: settle(index.count(js.IDBKeyRange.only(state))) for state in ("queued", "uploaded", "failed")}
         return {state: int(await request) for state, request in counts.items()}
 
+    async def backup_by_project(self) -> dict[str, dict]:
+        tx = await self._tx(["assets"])
+        index = tx.objectStore("assets").index("byBackup")
+        requests = {state: settle(index.getAll(js.IDBKeyRange.only(state))) for state in ("queued", "failed")}
+        out: dict[str, dict] = {}
+        for state, request in requests.items():
+            for meta in to_py_record(await request) or []:
+                out.setdefault(meta["projectId"], {"queued": 0, "failed": 0})[state] += 1
+        return out
+
     async def bytes_queued(self) -> int:
         sizes = to_py_record(await self._read("assets", lambda s: s.index("byBackup").getAll(js.IDBKeyRange.only("queued"))))
         return sum(m["size"] for m in sizes or [])

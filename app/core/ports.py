@@ -65,6 +65,8 @@ class StorePort(Protocol):
         are marked (backup not turned off meanwhile); {ref: projectId} of those changed."""
     async def count_backup(self) -> dict:
         """{"queued", "uploaded", "failed": counts}, from the index alone (cheap: status redraws often)."""
+    async def backup_by_project(self) -> dict[str, dict]:
+        """{projectId: {"queued", "failed"}} for the projects with any record waiting or failed."""
     async def bytes_queued(self) -> int:
         """Total size of the queued records (reads each of them: ask seldom)."""
     async def put_missing_blob(self, ref: str, blob: Blob) -> str | None:

@@ -575,6 +575,9 @@ class Vault:
     async def backup_counts(self) -> dict:
         return await self.store.count_backup()
 
+    async def backup_by_project(self) -> dict[str, dict]:
+        return await self.store.backup_by_project()
+
     async def backup_bytes_queued(self) -> int:
         return await self.store.bytes_queued()
 

@@ -377,3 +377,14 @@ def test_each_card_shows_its_backup_state_as_it_changes(vault, s3, prefix):
     vault.page.context.set_offline(False)
     expect(card).to_have_text(" · backed up", timeout=20_000)
     expect(card).to_have_class(re.compile("uploaded"))
+
+
+def test_the_projects_list_says_what_of_each_project_is_backed_up(vault, s3, prefix):
+    vault.call("configureBackup", settings(s3, prefix))
+    pid = vault.call("createProject", {"title": "Summary"})
+    vault.page.context.set_offline(True)
+    vault.save_bytes(pid, wav_bytes(), "audio/wav")
+    state = vault.page.locator(f".project-card[data-project-id='{pid}'] .backup-state")
+    expect(state).to_have_text(" · 1 waiting for backup")
+    vault.page.context.set_offline(False)
+    expect(state).to_have_text(" · all backed up", timeout=20_000)

@@ -31,6 +31,8 @@ class ProjectsView:
     async def render(self):
         projects = await self.shell.vault.list_projects()
         legacy = await self.shell.bridge.scan_legacy()
+        backing_up = self.shell.backup is not None and self.shell.backup.config is not None
+        pending = await self.shell.vault.backup_by_project() if backing_up else {}
         old_scope, self.scope = self.scope, Scope()
         section = h("section", None, h("h1", None, "Projects"), self.form or self._new_project_form(),
                     self.importer or self._import_zone(), self.tracking or self._tracking_panel(),
@@ -46,7 +48,8 @@ class ProjectsView:
                                   h("a", {"href": f"#/project/{p['id']}", "class": "project-title"}, p["title"]),
                                   h("span", {"class": "meta"},
                                     f"{p['assetCount']} files · {fmt.size(p['bytes'])} · created "
-                                    + str(js.Date.new(p["createdAt"]).toLocaleString()))))
+                                    + str(js.Date.new(p["createdAt"]).toLocaleString()),
+                                    _backup_summary(p, pending.get(p["id"])) if backing_up else None)))
         section.appendChild(listing)
         old_scope.dispose()
         return section
@@ -194,3 +197,18 @@ class ProjectsView:
             js.location.hash = f"#/project/{result['projectId']}"
 
         self.shell.run(rescue())
+
+
+def _backup_summary(project: dict, pending: dict | None):
+    """The project's backup state: how many wait or failed (the cards say which and why)."""
+    if not project["assetCount"]:
+        return None
+    if not pending:
+        return h("span", {"class": "backup-state uploaded"}, " · all backed up")
+    parts = []
+    if pending["queued"]:
+        parts.append(f"{pending['queued']} waiting for backup")
+    if pending["failed"]:
+        parts.append(f"{pending['failed']} failed to back up")
+    return h("span", {"class": "backup-state " + ("failed" if pending["failed"] else "queued")},
+             " · " + ", ".join(parts))
