@@ -530,3 +530,20 @@ def test_tabs_share_the_settings_and_only_the_one_holding_the_lock_uploads(bucke
         assert b.backup.config is None and not b.vault.backing_up
     finally:
         shut(run, a, b)
+
+
+def test_the_manifest_is_read_once_then_rewritten_from_what_this_tab_wrote(device, bucket, run):
+    run(device.configure())
+    pid = run(device.vault.create_project({"title": "t"}))
+    key = layout.manifest_key("team", pid)
+    for batch in range(3):  # three bursts, each uploaded by the background loop
+        run(frames(device, pid, 1, seed=batch))
+        run(device.idle(uploaded=2 * (batch + 1)))
+    reads = lambda: [m for m, k in bucket.requests if k == key].count("GET")  # noqa: E731
+    assert reads() == 1 and [m for m, k in bucket.requests if k == key].count("PUT") >= 3  # its ETag trusted
+    assert len(remote_manifest(bucket, pid)["assets"]) == 6
+    data, _ = bucket.objects[key]
+    bucket.objects[key] = (data, '"changed-by-another-device"')  # their write: our ETag is stale now
+    run(frames(device, pid, 1, seed=9))
+    run(device.idle(uploaded=8))
+    assert reads() == 2 and len(remote_manifest(bucket, pid)["assets"]) == 8

@@ -58,6 +58,8 @@ class Backup:
         self._wake = asyncio.Event()
         self._loop: asyncio.Task | None = None
         self._dirty: dict[str, float] = {}  # project ID -> when it first needed its manifest rewritten
+        self._written: dict[str, tuple[str, dict]] = {}  # project ID -> (ETag, document) this tab wrote last
+        self._manifest_every = MANIFEST_EVERY_S
         self._uploading = 0
         self._bytes_sent = 0  # this session, for progress
         self._bytes_cache: tuple[float, int, int] = (0.0, -1, 0)  # (when, queued count, bytes queued)
@@ -291,10 +293,13 @@ class Backup:
         if ready:
             await self._upload_batch(ready)
         now = self.clock() / 1000
-        due = [p for p, since in self._dirty.items() if not ready or now - since >= MANIFEST_EVERY_S]
+        due = [p for p, since in self._dirty.items() if not ready or now - since >= self._manifest_every]
         for project_id in due:
+            began = self.clock() / 1000
             await self._write_manifest(project_id)
             self._dirty.pop(project_id, None)
+            # A big project's manifest takes a while to build: keep that under a tenth of a burst.
+            self._manifest_every = max(MANIFEST_EVERY_S, 10 * (self.clock() / 1000 - began))
         if due:
             self._last_sync = self.clock()
             self._tell()
@@ -361,16 +366,24 @@ class Backup:
                 project = await self.vault.get_project(project_id)
             except NotFoundError:
                 return  # deleted here: its backup stays as it was
-            remote_doc, etag = await self.read_manifest(project_id)
+            # The manifest this tab wrote last is what the bucket holds unless another device wrote
+            # since, and then the compare-and-swap below fails and it is read afresh: no download
+            # and parse of a 20,000-row manifest every few seconds of a burst.
+            cached = self._written.pop(project_id, None)
+            etag, remote_doc = cached if cached else (None, None)
+            if cached is None:
+                remote_doc, etag = await self.read_manifest(project_id)
             assets = [m async for chunk in self.vault.iter_assets(project_id) for m in chunk]
             gone = await self.deleted_here(project_id)
             doc = manifests.merged(remote_doc, project, [m for m in assets if m.get("backup") == "uploaded"],
                                    gone, self.clock())
             try:
-                await self.remote.put_bytes(key, manifests.encode(doc), "application/json",
-                                            if_match=etag, if_none_match=etag is None)
+                written = await self.remote.put_bytes(key, manifests.encode(doc), "application/json",
+                                                      if_match=etag, if_none_match=etag is None)
             except RemoteConflict:
                 continue  # another device wrote it meanwhile: read theirs and merge again
+            if written:
+                self._written[project_id] = (written, doc)
             if gone:
                 await self._forget_deleted(project_id, gone)
             return
