@@ -249,7 +249,7 @@ def main(argv=None) -> int:
     parser.add_argument("--profiles", default="disk,memory",
                         help="comma-separated: disk (a user's profile; the targets are judged here), memory (incognito)")
     parser.add_argument("--backup-blobs", type=int, default=40)
-    parser.add_argument("--backup-mib", type=int, default=4)
+    parser.add_argument("--backup-mib", type=float, default=4, help="backup: each Blob's size (0.1: ~100 KB frames)")
     parser.add_argument("--only", choices=["ingest", "start", "archive", "backup", "scale", "video"],
                         help="run one group (scale and video run only when named: they take minutes)")
     parser.add_argument("--video-mib", type=int, default=1536, help="video: the video's size (1.5 GiB)")

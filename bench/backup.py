@@ -87,7 +87,7 @@ def _latency(page, s3, saves: int) -> list[float]:
 def report(b: dict, count: int, mib: int) -> None:
     m, lat = b["median_ms"], sorted(b["latency_ms"])
     spread = lambda k: f"{min(b['samples_ms'][k]):.0f}-{max(b['samples_ms'][k]):.0f}"
-    print(f"Backup {count} x {mib} MiB to SeaweedFS on loopback: vault {m['vault']:.0f} ms ({spread('vault')}; "
+    print(f"Backup {count} x {mib:g} MiB to SeaweedFS on loopback: vault {m['vault']:.0f} ms ({spread('vault')}; "
           f"{b['MBps']['vault']:.0f} MB/s, of which configureBackup's connection test {m['vault_configure']:.0f} ms); "
           f"plain fetch PUTs of the same stored Blobs to presigned URLs {m['peer']:.0f} ms ({spread('peer')}; "
           f"{b['MBps']['peer']:.0f} MB/s)")

@@ -19,7 +19,7 @@ from pyodide.ffi import JsException, create_proxy, to_js
 from app.core.errors import QuotaExceededError, StorageUnavailableError
 from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
 
-from .jsconv import DomError, is_null, js_error_name, settle, to_js_record, to_py_record
+from .jsconv import DomError, js_error_name, settle, to_js_record, to_py_record
 
 _STRICT = js.JSON.parse('{"durability": "strict"}')
 _RELAXED = js.JSON.parse('{"durability": "relaxed"}')
@@ -414,28 +414,24 @@ class IdbStore:
         await self._commit(tx)
 
     async def mark_backup(self, state: str | None, only: set | None) -> int:
+        # One getAll and plain puts: a cursor's callback per record took 5 s at 10,000 records.
         tx = await self._tx(["assets"], "readwrite")
         assets = tx.objectStore("assets")
         count = [0]
 
-        def step(event):
-            cursor = event.target.result
-            if cursor is None or is_null(cursor):
-                return
-            meta = cursor.value
-            mark = meta.backup if js.Reflect.has(meta, "backup") else None
-            if only is None or mark in only:
-                js.Reflect.deleteProperty(meta, "backupError")
-                if state is None:
-                    js.Reflect.deleteProperty(meta, "backup")
-                else:
-                    meta.backup = state
-                cursor.update(meta)
-                count[0] += 1
-            cursor.continue_()
+        def got(event):
+            for meta in to_py_record(event.target.result) or []:
+                if only is None or meta.get("backup") in only:
+                    meta.pop("backupError", None)
+                    if state is None:
+                        meta.pop("backup", None)
+                    else:
+                        meta["backup"] = state
+                    assets.put(to_js_record(meta))
+                    count[0] += 1
 
-        with _handler(step) as on_step:
-            assets.openCursor().onsuccess = on_step  # not the index: unmarked records are not on it
+        with _handler(got) as on_all:
+            assets.getAll().onsuccess = on_all
             await self._commit(tx)
         return count[0]
 

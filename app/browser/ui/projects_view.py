@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import js
 
 from app.core import fmt
@@ -9,6 +11,8 @@ from app.core.errors import VaultError
 from app.core.fileids import parse_ids
 
 from .dom import Scope, accept_drops, h
+
+SUMMARY_EVERY_S = 2.0
 
 
 class ProjectsView:
@@ -20,9 +24,30 @@ class ProjectsView:
         self.form = None
         self.importer = None
         self.tracking = None
+        self._shown: dict[str, dict] = {}  # the projects listed, by ID
+        self._summaries = None
 
     def shows(self, project_id) -> bool:
         return True
+
+    async def apply(self, changes: list) -> bool:
+        """Uploads landing (one backup change per asset: thousands in a burst) update the backup
+        summaries in place, at most every SUMMARY_EVERY_S; anything else redraws the list."""
+        if not all(isinstance(c, dict) and c.get("type") == "backup" and c.get("ref") for c in changes):
+            return False
+        if self._summaries is None or self._summaries.done():
+            self._summaries = asyncio.ensure_future(self._refresh_summaries())
+        return True
+
+    async def _refresh_summaries(self) -> None:
+        await asyncio.sleep(SUMMARY_EVERY_S)
+        pending = await self.shell.vault.backup_by_project()
+        for card in js.document.querySelectorAll("#projects .project-card"):
+            project = self._shown.get(str(card.dataset.projectId))
+            old = card.querySelector(".backup-state")
+            fresh = _backup_summary(project, pending.get(project["id"])) if project else None
+            if old is not None and fresh is not None:
+                old.replaceWith(fresh)
 
     def dispose(self) -> None:
         self.scope.dispose()
@@ -42,6 +67,7 @@ class ProjectsView:
         if not projects:
             section.appendChild(h("p", {"class": "empty"},
                                   "No projects yet. Create one, or let a generator save into the vault."))
+        self._shown = {p["id"]: p for p in projects}
         listing = h("ul", {"class": "projects", "id": "projects"})
         for p in reversed(projects):
             listing.appendChild(h("li", {"class": "project-card", "data-project-id": p["id"]},
