@@ -423,6 +423,7 @@ class Backup:
             raise RemoteUnreachableError("This device is offline: the backup continues when it is back online.")
         await self.vault.requeue_for_backup({"failed"})
         self._stopped = None
+        await self.vault.settled()  # previews still being made are part of what was saved
         before = (await self.vault.backup_counts())["uploaded"]
         downloaded = deleted = 0
         local = [p["id"] for p in await self.vault.list_projects()]
