@@ -547,3 +547,26 @@ def test_the_manifest_is_read_once_then_rewritten_from_what_this_tab_wrote(devic
     run(frames(device, pid, 1, seed=9))
     run(device.idle(uploaded=8))
     assert reads() == 2 and len(remote_manifest(bucket, pid)["assets"]) == 8
+
+
+def test_sync_now_resolves_only_once_what_was_saved_before_it_is_backed_up(device, bucket, run):
+    run(device.configure())
+    pid = run(device.vault.create_project({"title": "t"}))
+    make = device.vault.thumbnails.make
+
+    async def slow_previews(*args):  # as a real page's decoder: later than the uploads of the frames
+        await asyncio.sleep(0.05)
+        return await make(*args)
+
+    device.vault.thumbnails.make = slow_previews
+
+    async def save_then_sync():
+        refs = [await device.vault.save_blob(pid, FakeBlob(image_bytes("PNG", (16, 12), seed=i), "image/png"))
+                for i in range(3)]
+        await device.backup.sync_now()  # at once: checksums and previews are still to be made
+        return refs
+
+    refs = run(save_then_sync())
+    listed = {row["ref"]: row for row in remote_manifest(bucket, pid)["assets"]}
+    assert set(refs) <= set(listed) and len(listed) == 6  # the frames and their previews
+    assert all(listed[r]["thumbnailRef"] in listed for r in refs)
