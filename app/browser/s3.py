@@ -22,7 +22,7 @@ from pyodide.ffi import to_js
 from app.core.backup.config import BackupConfig
 from app.core.backup.refusals import refusal, signer_refusal, unreachable
 from app.core.backup.sigv4 import sign_headers
-from app.core.errors import RemoteConflict, RemoteError, RemoteUnreachableError
+from app.core.errors import RemoteError, RemoteUnreachableError
 
 from .jsconv import to_js_record
 
@@ -117,7 +117,8 @@ class S3Remote:
             raise refusal(404, code, message, f"read {key!r}", self.config)
         etag = response.headers.get("etag")
         if etag is None:
-            raise RemoteConflict("no ETag")  # never expected: CORS must expose it (the README says so)
+            raise RemoteError("The server's answer hides the ETag header, so manifests cannot be updated safely. "
+                              "The bucket's CORS must expose the ETag header (ExposeHeaders: ETag).")
         return await response.blob(), str(etag)
 
     async def list(self, prefix: str, delimiter: str | None = None):

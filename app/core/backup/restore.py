@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 
-from ..archive import ManifestAsset, asset_meta, project_record
+from ..archive import Manifest, ManifestAsset, asset_meta, project_record
 from ..errors import IntegrityError, InvalidInputError, NotFoundError
 from ..ids import is_valid_ref
 from . import layout
-from . import manifest as manifests
 
 PARALLEL = 4  # downloads in flight
 
@@ -28,10 +27,9 @@ async def restore_project(backup, project_id: object) -> dict:
     if any(p["id"] == project_id for p in await backup.vault.list_projects()):
         raise InvalidInputError(f"Project {project_id!r} is on this device already: Sync now brings in what "
                                 "other devices added to it.")
-    doc, _ = await backup.read_manifest(project_id)
+    doc, manifest, _ = await backup.read_manifest(project_id)
     if doc is None:
         raise NotFoundError(f"The backup holds no project {project_id!r} (or its upload has not finished).")
-    _, manifest = manifests.parse(manifests.encode(doc))
     entries = await _fetch_checked(backup, config.prefix, project_id, manifest.assets)
     project = project_record(manifest, project_id, backup.clock())
     if not await backup.vault.import_project(project, entries, restored=True):
@@ -40,10 +38,9 @@ async def restore_project(backup, project_id: object) -> dict:
     return {"projectId": project_id, "assets": len(entries), "bytes": sum(m["size"] for m, _ in entries)}
 
 
-async def pull(backup, project_id: str, doc: dict) -> tuple[int, int]:
-    """Apply the bucket's view of a project both sides hold: fetch what other devices added,
-    delete what they deleted. (added, deleted)."""
-    _, manifest = manifests.parse(manifests.encode(doc))
+async def pull(backup, project_id: str, doc: dict, manifest: Manifest) -> tuple[int, int]:
+    """Apply the bucket's view of a project both sides hold (``doc`` and its checked ``manifest``):
+    fetch what other devices added, delete what they deleted. (added, deleted)."""
     vault = backup.vault
     local = {m["ref"]: m async for chunk in vault.iter_assets(project_id) for m in chunk}
     deleted_here = await backup.deleted_here(project_id)

@@ -374,7 +374,7 @@ class Backup:
             cached = self._written.pop(project_id, None)
             etag, remote_doc = cached if cached else (None, None)
             if cached is None:
-                remote_doc, etag = await self.read_manifest(project_id)
+                remote_doc, _, etag = await self.read_manifest(project_id)
             assets = [m async for chunk in self.vault.iter_assets(project_id) for m in chunk]
             gone = await self.deleted_here(project_id)
             doc = manifests.merged(remote_doc, project, [m for m in assets if m.get("backup") == "uploaded"],
@@ -402,18 +402,19 @@ class Backup:
         rest = {ref: when for ref, when in gone.items() if sent.get(ref) != when}
         await self.vault.save_backup_setting(key, rest or None)
 
-    async def read_manifest(self, project_id: str) -> tuple[dict | None, str | None]:
+    async def read_manifest(self, project_id: str) -> tuple[dict | None, object, str | None]:
+        """(raw document for merging, checked Manifest for restoring, ETag), or Nones if there is none."""
         found = await self.remote.get(layout.manifest_key(self.config.prefix, project_id))
         if found is None:
-            return None, None
+            return None, None, None
         blob, etag = found
         data = await self.vault.blobs.read(blob, 0, self.vault.blobs.size(blob))
         try:
-            doc, _ = manifests.parse(data)
+            doc, manifest = manifests.parse(data)
         except InvalidArchiveError as err:
             raise RemoteError(f"The backup's manifest of project {project_id!r} is damaged ({err}); it was "
                               "left as it is. Delete that project from the backup to start it afresh.") from None
-        return doc, etag
+        return doc, manifest, etag
 
     # -- calls the user makes -------------------------------------------------------------------
 
@@ -432,9 +433,9 @@ class Backup:
         remote = {r["id"] for r in await self.list_remote_projects() if not r.get("incomplete")}
         for project_id in local:
             if project_id in remote:
-                doc, _ = await self.read_manifest(project_id)
+                doc, manifest, _ = await self.read_manifest(project_id)
                 if doc is not None:
-                    added, removed = await restore.pull(self, project_id, doc)
+                    added, removed = await restore.pull(self, project_id, doc, manifest)
                     downloaded, deleted = downloaded + added, deleted + removed
             self._dirty.setdefault(project_id, 0.0)
         while True:
@@ -489,7 +490,7 @@ class Backup:
             if project_id is None or not is_valid_ref(project_id):
                 continue
             try:
-                doc, _ = await self.read_manifest(project_id)
+                doc, _, _ = await self.read_manifest(project_id)
             except RemoteError:
                 doc = None
             if doc is None and not (await self.remote.list(layout.project_root(config.prefix, project_id)))[0]:
