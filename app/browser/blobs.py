@@ -12,13 +12,17 @@ import js
 from pyodide.ffi import create_proxy, to_js
 
 from app.core.errors import InvalidInputError
+from app.core.tasks import new_future, start_now
 
 from .jsconv import to_js_record
+
+HEADS_BYTES = 16 * 1024 * 1024  # read together at most, whatever the number of saves in flight
 
 
 class BrowserBlobs:
     def __init__(self):
         self._heads: list = []
+        self._reading = False
 
     def size(self, blob) -> int:
         return int(blob.size)
@@ -35,33 +39,58 @@ class BrowserBlobs:
         return bytes_of()
 
     def head(self, blob, length: int):
-        """Heads asked for in the same turn of the event loop are read together, as one Blob
-        of slices: a burst of 40 saves then costs one read from the Blob store, not 40."""
-        future = asyncio.get_event_loop().create_future()
+        """The first ``length`` bytes. A read starts at once when none is in flight; heads asked
+        for meanwhile go together when it ends, as one Blob (of slices where only the start is
+        wanted), up to HEADS_BYTES: a burst of 40 saves costs two reads from the Blob store,
+        not 40, and a host app awaiting each save in turn waits for no turn of the event loop."""
+        future = new_future()
         self._heads.append((blob, length, future))
-        if len(self._heads) == 1:
-            asyncio.get_event_loop().call_soon(lambda: asyncio.ensure_future(self._read_heads()))
+        if not self._reading:
+            self._read_heads()
         return future
 
-    async def _read_heads(self) -> None:
-        batch, self._heads = self._heads, []
-        lengths = [min(length, int(blob.size)) for blob, length, _ in batch]
+    def _read_heads(self) -> None:
+        batch, total = [], 0
+        while self._heads and (not batch or total + self._heads[0][1] <= HEADS_BYTES):
+            batch.append(self._heads.pop(0))
+            total += batch[-1][1]
+        sizes = [int(blob.size) for blob, _, _ in batch]
+        lengths = [min(length, size) for (_, length, _), size in zip(batch, sizes)]
+        # Whole Blobs where asked for: slicing one costs as much as reading ~100 KB of it.
+        parts = [blob if n == size else blob.slice(0, n) for (blob, _, _), n, size in zip(batch, lengths, sizes)]
+        self._reading = True
         try:
-            slices = js.Array.of(*[blob.slice(0, n) for (blob, _, _), n in zip(batch, lengths)])
-            data = (await js.Blob.new(slices).arrayBuffer()).to_bytes()
+            promise = (parts[0] if len(parts) == 1 else js.Blob.new(js.Array.of(*parts))).arrayBuffer()
         except Exception:
-            data = None  # one unreadable Blob (a file deleted from disk) fails only its own save
-        offset = 0
-        for (blob, _, future), n in zip(batch, lengths):
-            if data is not None:
-                future.set_result(data[offset:offset + n])
-                offset += n
-                continue
-            try:
-                future.set_result(await self.read(blob, 0, n))
-            except Exception:
-                future.set_exception(InvalidInputError(
-                    "The file could not be read (it may have been moved or deleted)."))
+            promise = None
+
+        # Settled from the promise's own callbacks: awaited in a task, each read cost two more turns.
+        def done(buffer):
+            for proxy in proxies:
+                proxy.destroy()
+            data = buffer.to_bytes() if buffer is not None else None
+            offset = 0
+            for (blob, _, future), n in zip(batch, lengths):
+                if data is not None:
+                    future.set_result(data[offset:offset + n])
+                    offset += n
+                else:  # one unreadable Blob (a file deleted from disk) fails only its own save
+                    start_now(self._read_alone(blob, n, future))
+            self._reading = False
+            if self._heads:
+                self._read_heads()
+
+        proxies = [create_proxy(done), create_proxy(lambda _err: done(None))]
+        if promise is None:
+            done(None)
+        else:
+            promise.then(*proxies)
+
+    async def _read_alone(self, blob, n: int, future) -> None:
+        try:
+            future.set_result(await self.read(blob, 0, n))
+        except Exception:
+            future.set_exception(InvalidInputError("The file could not be read (it may have been moved or deleted)."))
 
     def read_many(self, blob, ranges: list[tuple[int, int]]):
         """Starts the read now (callers keep reads in flight while they work) and returns an

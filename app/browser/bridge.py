@@ -17,6 +17,7 @@ from pyodide.ffi import create_once_callable, create_proxy
 from app import __version__
 from app.core import legacy, transfer
 from app.core.errors import InvalidInputError, StorageUnavailableError, VaultError
+from app.core.tasks import start_now
 
 from .jsconv import is_blob, to_js_record, to_py_record
 
@@ -40,9 +41,26 @@ def as_promise(coro):
             else:
                 resolve(to_js_record(value))
 
-        asyncio.ensure_future(run())
+        _start(run())
 
     return js.Promise.new(create_once_callable(executor))
+
+
+EAGER_PER_TURN = 4
+_eager = [0]
+
+
+def _start(coro) -> None:
+    """The first few calls of a turn run at once (a host app awaiting each call in turn waits for
+    no turn of the event loop); the rest of a burst, each in a turn of its own: run at once, 200
+    saves made in one JS loop were one task of 200 ms, and the page froze meanwhile."""
+    if _eager[0] >= EAGER_PER_TURN:
+        asyncio.ensure_future(coro)
+        return
+    if _eager[0] == 0:
+        asyncio.get_event_loop().call_soon(_eager.__setitem__, 0, 0)
+    _eager[0] += 1
+    start_now(coro)
 
 
 class Bridge:

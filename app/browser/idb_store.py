@@ -18,8 +18,10 @@ from pyodide.ffi import JsException, create_proxy, to_js
 
 from app.core.errors import QuotaExceededError, StorageUnavailableError
 from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
+from app.core.tasks import new_future, start_now
 
 from .jsconv import DomError, js_error_name, settle, to_js_record, to_py_record
+from .save_batch import SaveBatch, project_totals
 
 _STRICT = js.JSON.parse('{"durability": "strict"}')
 _RELAXED = js.JSON.parse('{"durability": "relaxed"}')
@@ -75,7 +77,8 @@ class IdbStore:
         self.name = name
         self.on_version_change = None  # a newer tab upgrades the schema: this tab must reload
         self.on_storage_lost = None  # the browser deleted the database under us; reopened empty
-        self._adds: list = []
+        self._adding: SaveBatch | None = None  # the last transaction of saves begun
+        self._queued: list = []  # saves made while it is written: the next one
         self._upgraded_elsewhere = False
         self._reopening: asyncio.Future | None = None
         self._proxies: list = []
@@ -159,14 +162,17 @@ class IdbStore:
         try:
             await settle(tx, ok="oncomplete", fail="onerror", also_fail="onabort", value=lambda: None)
         except DomError as err:
-            if err.name == "QuotaExceededError":
-                raise QuotaExceededError(await _quota_message()) from None
-            if err.name == "ConstraintError":
-                raise _Conflict() from None
-            if err.name == "AbortError" and self._reopening is not None:
-                raise StorageUnavailableError("The browser removed the vault's stored data while this was being "
-                                              "written, so it was not stored. Try again.") from None
-            raise StorageUnavailableError(f"The browser refused to store this ({err.name}: {err.message}).") from None
+            raise await self._commit_error(err) from None
+
+    async def _commit_error(self, err: DomError) -> Exception:
+        if err.name == "QuotaExceededError":
+            return QuotaExceededError(await _quota_message())
+        if err.name == "ConstraintError":
+            return _Conflict()
+        if err.name == "AbortError" and self._reopening is not None:
+            return StorageUnavailableError("The browser removed the vault's stored data while this was being "
+                                           "written, so it was not stored. Try again.")
+        return StorageUnavailableError(f"The browser refused to store this ({err.name}: {err.message}).")
 
     async def _read(self, store: str, call) -> object:
         for attempt in (1, 2):
@@ -252,7 +258,7 @@ class IdbStore:
         for meta, blob in entries:
             assets.put(to_js_record(meta))
             blobs.put(blob, meta["ref"])
-        deltas = _totals([meta for meta, _ in entries])
+        deltas = project_totals([meta for meta, _ in entries])
         handlers: list = []
         if project is not None:
             count, size = deltas.pop(project["id"], (0, 0))
@@ -265,89 +271,70 @@ class IdbStore:
             _destroy(handlers)
 
     def add_to_project(self, project_id: str, entries, updated_at: int):
-        """Entries are (ref, metadata or a future of it, Blob). Saves that arrive in the same turn of the event loop share one transaction. Chromium
-        runs overlapping write transactions one after another, each waiting on this thread for
-        its events, so 40 concurrent saves as 40 transactions took 3x as long as one."""
-        future = asyncio.get_event_loop().create_future()
-        self._adds.append((project_id, entries, updated_at, future))
-        if len(self._adds) == 1:
-            asyncio.get_event_loop().call_soon(lambda: asyncio.ensure_future(self._flush_adds()))
+        """Entries are (ref, metadata or a future of it, Blob); resolves to whether the project
+        was there. A save made while none is being written begins its transaction at once (a
+        host app awaiting each save in turn); saves made in the same turn of the event loop as
+        that one join it, and saves made while it is being written are written together next
+        (a burst of 200 is two transactions). See save_batch."""
+        future = new_future()
+        item = (project_id, entries, updated_at, future)
+        batch = self._adding
+        if batch is not None and batch.open:
+            try:
+                batch.add(item)
+                return future
+            except JsException:  # its transaction has left the turn that made it
+                batch.close()
+        if batch is None or batch.done:
+            start_now(self._add_in_new([item]))
+            return future
+        self._queued.append(item)
+        if len(self._queued) == 1:
+            asyncio.get_event_loop().call_soon(lambda: start_now(self._add_in_new(self._take_queued())))
         return future
 
-    async def _flush_adds(self) -> None:
-        batch, self._adds = self._adds, []
+    def _take_queued(self) -> list:
+        items, self._queued = self._queued, []
+        return items
+
+    async def _add_in_new(self, items: list) -> None:
+        batch = None
         try:
-            found = await self._add_batch(batch)
+            batch = SaveBatch(await self._tx(["assets", "blobs", "projects"], "readwrite"), self._add_failed)
+            for item in items:
+                batch.add(item)
         except Exception as err:
-            if len(batch) == 1:
-                batch[0][3].set_exception(err)
-                return
-            # Alone, each save succeeds or fails on its own (some may fit in the quota).
-            for item in batch:
-                try:
-                    item[3].set_result((await self._add_batch([item]))[0])
-                except Exception as one_err:
-                    item[3].set_exception(one_err)
+            if batch is not None:
+                batch.release()
+            for item in items:
+                item[3].set_exception(err if not isinstance(err, JsException) else StorageUnavailableError(
+                    f"The browser refused to use the vault's storage ({err})."))
             return
-        for item, ok in zip(batch, found):
-            item[3].set_result(ok)
+        self._adding = batch
+        asyncio.get_event_loop().call_soon(batch.close)
 
-    async def _add_batch(self, batch) -> list[bool]:
-        """One transaction: the Blobs' writes start at once, beside the reads of their projects;
-        metadata follows when both are in and every sniff is done. Blobs of entries whose project
-        is gone or whose bytes are not media are deleted again before the commit."""
-        tx = await self._tx(["assets", "blobs", "projects"], "readwrite")
-        projects, assets, blobs = (tx.objectStore(n) for n in ("projects", "assets", "blobs"))
-        wanted = {}
-        for project_id, _, updated_at, _ in batch:
-            wanted[project_id] = max(updated_at, wanted.get(project_id, 0))
-        entries = [(project_id, entry) for project_id, items, _, _ in batch for entry in items]
-        existing = {}
-        pending = [len(wanted) + len(entries)]
+    def _add_failed(self, batch: SaveBatch, err: DomError) -> None:
+        start_now(self._retry_alone(batch.items, err))
 
-        def got_project(event):
-            project = event.target.result
-            if project is not None:
-                existing[str(project.id)] = project
-            arrived(None)
-
-        def arrived(_event):
-            pending[0] -= 1
-            if pending[0] == 0:
-                finish(None)
-
-        def finish(_event):
-            if not all(_ready(meta) for _, (_, meta, _) in entries):
-                projects.count().onsuccess = on_wait  # keeps the transaction open for the sniffs
-                return
-            stored = []
-            for project_id, (ref, meta, _) in entries:
-                record = _value(meta)
-                if record is None or project_id not in existing:
-                    blobs.delete(ref)
-                else:
-                    assets.put(to_js_record(record))
-                    stored.append(record)
-            deltas = _totals(stored)
-            for project_id, project in existing.items():
-                count, size = deltas.get(project_id, (0, 0))
-                project.updatedAt = wanted[project_id]
-                project.assetCount = int(project.assetCount or 0) + count
-                project.bytes = int(project.bytes or 0) + size
-                projects.put(project)
-
-        with _handler(got_project) as on_project, _handler(arrived) as on_blob, _handler(finish) as on_wait:
-            for project_id in wanted:
-                projects.get(project_id).onsuccess = on_project
-            for _, (ref, _, blob) in entries:
-                blobs.put(blob, ref).onsuccess = on_blob
-            await self._commit(tx)
-        return [project_id in existing for project_id, *_ in batch]
+    async def _retry_alone(self, items: list, err: DomError) -> None:
+        """A failed batch: alone, each save succeeds or fails on its own (some may fit in the quota)."""
+        if len(items) == 1:
+            items[0][3].set_exception(await self._commit_error(err))
+            return
+        for item in items:
+            try:
+                batch = SaveBatch(await self._tx(["assets", "blobs", "projects"], "readwrite"), self._add_failed)
+                batch.add(item)
+                batch.close()
+            except Exception as one_err:
+                item[3].set_exception(one_err)  # a retry: the first attempt's error said it already
+                continue
+            await asyncio.wait([item[3]])  # one after another
 
     async def import_project(self, project: dict, entries) -> bool:
         # add(), not put(): an ID that exists already aborts the whole transaction.
         tx = await self._tx(["projects", "assets", "blobs"], "readwrite")
-        count, size = _totals([meta for meta, _ in entries]).get(project["id"], (0, 0))
+        count, size = project_totals([meta for meta, _ in entries]).get(project["id"], (0, 0))
         tx.objectStore("projects").add(to_js_record(dict(project, assetCount=count, bytes=size)))
         assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")
         for meta, blob in entries:
@@ -506,7 +493,7 @@ class IdbStore:
                     assets.put(parent)
             pending[0] -= 1
             if pending[0] == 0:
-                _bump(projects, _totals([m for (_, m, _), ok in zip(items, attached) if ok]), handlers=handlers)
+                _bump(projects, project_totals([m for (_, m, _), ok in zip(items, attached) if ok]), handlers=handlers)
 
         for index, (parent_ref, _, _) in enumerate(items):
             handlers.append(create_proxy(lambda event, index=index: got_parent(event, index)))
@@ -550,7 +537,7 @@ class IdbStore:
             dropped.append(meta)
 
         def done() -> None:
-            _bump(projects, {pid: (-count, -size) for pid, (count, size) in _totals(dropped).items()},
+            _bump(projects, {pid: (-count, -size) for pid, (count, size) in project_totals(dropped).items()},
                   handlers=handlers)
 
         def got_thumb(event):
@@ -615,17 +602,6 @@ class _Conflict(Exception):
     """A key that must be new exists already."""
 
 
-def _ready(meta) -> bool:
-    return isinstance(meta, dict) or meta.done()
-
-
-def _value(meta) -> dict | None:
-    """A metadata record, or None for an entry whose sniffing failed (the caller raises that)."""
-    if isinstance(meta, dict):
-        return meta
-    return None if meta.cancelled() or meta.exception() is not None else meta.result()
-
-
 class _handler:
     """A JS callback proxy that lives for one transaction."""
 
@@ -663,7 +639,7 @@ def _count_assets(tx) -> list:
     totals: dict = {}
 
     def got_assets(event):
-        totals.update(_totals(to_py_record(event.target.result) or []))
+        totals.update(project_totals(to_py_record(event.target.result) or []))
         projects.getAll().onsuccess = on_projects
 
     def got_projects(event):
@@ -694,14 +670,6 @@ def _mark_pending(tx) -> list:
 def _destroy(proxies: list) -> None:
     for proxy in proxies:
         proxy.destroy()
-
-
-def _totals(metas) -> dict:
-    out: dict = {}
-    for meta in metas:
-        count, size = out.get(meta["projectId"], (0, 0))
-        out[meta["projectId"]] = (count + 1, size + meta["size"])
-    return out
 
 
 def _bump(projects, deltas: dict, updated_at: dict | None = None, handlers: list | None = None) -> None:

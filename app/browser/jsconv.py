@@ -10,11 +10,12 @@ other JS objects cross as proxies, never copied.
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import js
 from pyodide.ffi import JsException, JsProxy, create_proxy, jsnull
+
+from app.core.tasks import new_future
 
 _PLAIN = ("[object Object]", "[object Array]")
 
@@ -60,13 +61,23 @@ def js_error_name(err: BaseException) -> str:
 
 def settle(target, ok: str = "onsuccess", fail: str = "onerror", value=None, also_fail: str | None = None):
     """A future for one JS event pair: resolves with ``value()`` (default: target.result)."""
-    fut = asyncio.get_event_loop().create_future()
+    fut = new_future()
+
+    # Released by whichever event comes (an IndexedDB request or transaction always ends with
+    # one, even for a waiter cancelled meanwhile); a done callback cost a turn of the loop.
+    def release():
+        for handler in (ok, fail) + ((also_fail,) if also_fail else ()):
+            setattr(target, handler, None)
+        for proxy in proxies:
+            proxy.destroy()
 
     def on_ok(_event):
+        release()
         if not fut.done():
             fut.set_result(value() if value else target.result)
 
     def on_fail(event):
+        release()
         if not fut.done():
             source = getattr(event, "target", None)  # a request's error bubbles up to its transaction
             fut.set_exception(DomError(getattr(target, "error", None) or getattr(source, "error", None)))
@@ -76,14 +87,6 @@ def settle(target, ok: str = "onsuccess", fail: str = "onerror", value=None, als
     setattr(target, fail, proxies[1])
     if also_fail:
         setattr(target, also_fail, proxies[1])
-
-    def release(_fut):
-        for handler in (ok, fail) + ((also_fail,) if also_fail else ()):
-            setattr(target, handler, None)
-        for proxy in proxies:
-            proxy.destroy()
-
-    fut.add_done_callback(release)
     return fut
 
 

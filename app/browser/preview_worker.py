@@ -15,6 +15,8 @@ import asyncio
 import js
 from pyodide.ffi import create_proxy
 
+from app.core.tasks import new_future
+
 from .jsconv import to_js_record
 
 TIMEOUT_S = 60  # a batch of 16 large images takes seconds; a worker this late is stuck
@@ -36,7 +38,7 @@ class PreviewWorker:
         self.usable = True
 
     async def make(self, blob):
-        future = asyncio.get_event_loop().create_future()
+        future = new_future()
         self._queue.append((blob, future))
         if len(self._queue) == 1:
             asyncio.get_event_loop().call_soon(self._send)

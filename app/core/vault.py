@@ -27,6 +27,7 @@ from .ids import is_valid_ref, new_project_id, new_ref
 from .model import THUMBNAIL_ROLE, AssetOptions, asset_record, default_name, extension, new_project
 from .ports import Blob, BlobPort, StorePort, ThumbnailPort
 from .sniff import SNIFF_BYTES, MediaType, resolve_type
+from .tasks import start_now
 
 CHUNK_BYTES = 4 * 1024 * 1024  # bigger chunks cost fewer trips to the Blob store: ~4x faster here
 MAX_ASSET_BYTES = 4 * 1024 ** 3
@@ -35,6 +36,7 @@ MAX_THUMBNAIL_BYTES = 5 * 1024 * 1024
 # transaction for many results. One strict commit costs ~13 ms on a disk here, so a transaction
 # per frame made 10,000 frames take minutes.
 CRC_BATCH_BYTES = 8 * 1024 * 1024
+WHOLE_READ_BYTES = 512 * 1024  # saveBlob reads files up to this whole, and sums them then
 CRC_BATCH_COUNT = 256
 BACKUP_QUEUED, BACKUP_DONE, BACKUP_FAILED = "queued", "uploaded", "failed"
 THUMB_BATCH = 16
@@ -68,8 +70,6 @@ class Vault:
         self._storing: deque[asyncio.Future] = deque()  # batches of previews being stored, in order
         self._owed: dict[str, int] = {}  # ref -> background jobs (checksum, preview) not yet done
         self._saving = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
         self._last_save = float("-inf")
         self._listeners: list[Callable[[dict], None]] = []
         self.backing_up = False  # set by the backup service: new records are queued for upload
@@ -144,25 +144,23 @@ class Vault:
     @contextmanager
     def _in_flight(self):
         self._saving += 1
-        self._idle.clear()
         try:
             yield
         finally:
             self._saving -= 1
             self._last_save = asyncio.get_event_loop().time()
-            if self._saving == 0:
-                self._idle.set()
 
     async def _quiet(self) -> None:
         """Until no save is in flight and none has ended for QUIET_S. A host app awaiting one save
         after another leaves gaps of a millisecond: a background write begun in each gap made
-        every next save wait for it (sequential saves fell to a quarter of raw puts' speed)."""
+        every next save wait for it (sequential saves fell to a quarter of raw puts' speed).
+        Checked on a timer: woken at each save's end instead, every waiter cost each save a
+        turn of the event loop."""
         while True:
-            await self._idle.wait()
             left = self._last_save + QUIET_S - asyncio.get_event_loop().time()
             if left <= 0 and self._saving == 0:
                 return
-            await asyncio.sleep(max(left, 0.005))
+            await asyncio.sleep(max(left, 0.005) if self._saving == 0 else QUIET_S)
 
     async def _save_data_url(self, project_id: object, text: object, options: object = None) -> str:
         opts = AssetOptions.parse(options)
@@ -181,11 +179,12 @@ class Vault:
             raise InvalidInputError("The file is empty (0 bytes).")
         if size > MAX_ASSET_BYTES:
             raise InvalidInputError(f"The file is {size / 2**30:.1f} GiB; the vault takes at most 4 GiB per file.")
-        # The Blob's write starts at once; its type is sniffed meanwhile and the metadata joins
-        # the same transaction (or, if the bytes are not media, the Blob is dropped from it).
+        # The Blob's head is read and its write begun at once; its type is sniffed meanwhile and
+        # the metadata joins the same transaction (or, if the bytes are not media, the Blob is
+        # dropped from it).
         created = self.clock()
         ref = new_ref()
-        sniffed = asyncio.ensure_future(self._sniffed_meta(ref, project_id, blob, size, created, opts))
+        sniffed = start_now(self._sniffed_meta(ref, project_id, blob, size, created, opts))
         try:
             found = await self.store.add_to_project(project_id, [(ref, sniffed, blob)], created)
         except Exception:
@@ -199,10 +198,14 @@ class Vault:
 
     async def _sniffed_meta(self, ref: str, project_id: str, blob: Blob, size: int, created: int,
                             opts: AssetOptions) -> dict:
-        head = await self.blobs.head(blob, SNIFF_BYTES)
-        media = resolve_type(bytes(head), self.blobs.mime(blob), opts.kind)
+        # A small file is read whole (a slice costs the Blob store as much as the rest of its
+        # bytes): its CRC-32 is then in the record from the start, no background read owed.
+        whole = size <= WHOLE_READ_BYTES
+        head = await self.blobs.head(blob, size if whole else SNIFF_BYTES)
+        media = resolve_type(bytes(head[:SNIFF_BYTES]), self.blobs.mime(blob), opts.kind)
+        crc = zlib.crc32(head) if whole and len(head) == size else None
         return self._owing(asset_record(ref=ref, project_id=project_id, kind=media.kind, mime=media.mime,
-                                        size=size, crc32=None, created_at=created, options=opts,
+                                        size=size, crc32=crc, created_at=created, options=opts,
                                         default_name=default_name(media.kind, media.mime, created)))
 
     async def save_from_url(self, project_id: object, url: object, options: object = None) -> str:

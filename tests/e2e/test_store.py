@@ -1,7 +1,9 @@
 """The store through the bridge and the page, in real Chromium with real IndexedDB."""
 
+import base64
 import json
 import re
+import zlib
 
 from playwright.sync_api import expect
 
@@ -237,3 +239,34 @@ def test_a_recorded_video_is_stored_with_a_poster_frame(vault):
     player = vault.page.locator(f".asset-card[data-ref='{ref}'] video")
     expect(player).to_have_attribute("poster", re.compile(r"^blob:"))
     expect(player).to_have_js_property("readyState", 4, timeout=10_000)
+
+
+def test_saves_awaited_in_turn_and_made_in_one_burst_all_land_whole(vault):
+    # A save made while none is written begins its transaction at once; saves made meanwhile
+    # go together in the next: each must land with its own bytes and metadata either way.
+    pid = vault.call("createProject", {"title": "Turns and bursts"})
+    frames = [image_bytes("PNG", (48, 32), seed=300 + i) for i in range(40)]
+    refs = vault.page.evaluate(
+        """async ([pid, b64s]) => {
+             const blobs = b64s.map((b) => new Blob([Uint8Array.from(atob(b), c => c.charCodeAt(0))], {type: "image/png"}));
+             const refs = [];
+             for (const blob of blobs.slice(0, 10)) {  // awaited in turn, each then read back at once
+               const ref = await window.assetVault.saveBlob(pid, blob);
+               const meta = await window.assetVault.getMeta(ref);
+               refs.push([ref, meta.crc32]);
+             }
+             const burst = await Promise.all(blobs.slice(10).map((b) => window.assetVault.saveBlob(pid, b)));
+             for (const ref of burst) refs.push([ref, (await window.assetVault.getMeta(ref)).crc32]);
+             return refs;
+           }""", [pid, [base64.b64encode(f).decode() for f in frames]])
+    # A frame is read whole to tell its type, so its CRC-32 is there when its save resolves.
+    assert [crc for _, crc in refs] == [zlib.crc32(f) for f in frames]
+    for (ref, _), frame in zip(refs, frames):
+        assert vault.blob_sha256(ref) == sha256(frame)
+    listed = [m["ref"] for m in vault.call("listAssets", pid) if m["role"] != "thumbnail"]
+    assert sorted(listed) == sorted(ref for ref, _ in refs)
+    # The project's counters, kept in the saves' transactions, agree with what is stored.
+    vault.wait_thumbnails(pid, 40)
+    everything = vault.call("listAssets", pid)
+    project = next(p for p in vault.call("listProjects") if p["id"] == pid)
+    assert (project["assetCount"], project["bytes"]) == (len(everything), sum(m["size"] for m in everything))

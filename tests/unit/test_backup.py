@@ -37,7 +37,9 @@ class Device(Harness):
         return await self.backup.configure(dict(settings(), **over))
 
     async def idle(self, uploaded: int | None = None) -> dict:
-        """Until the loop has nothing queued and no manifest due (or ``uploaded`` are up)."""
+        """Until the vault's previews are in, and then the loop has nothing queued and no
+        manifest due (or ``uploaded`` are up)."""
+        await self.vault.settled()
         for _ in range(2000):
             await asyncio.sleep(0.001)
             counts = await self.vault.backup_counts()

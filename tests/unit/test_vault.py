@@ -140,12 +140,16 @@ def test_a_blob_save_returns_before_its_checksum_which_follows_in_the_background
     async def all_at_once():
         return await asyncio.gather(*(harness.vault.save_blob(pid, b) for b in blobs))
 
-    async def save_and_look():
-        ref = await harness.vault.save_blob(pid, FakeBlob(MP4_HEAD + b"\x00" * 100))
+    async def save_and_look(data):
+        ref = await harness.vault.save_blob(pid, FakeBlob(data))
         return harness.store.metas[ref]["crc32"]  # as the caller sees it when the save resolves
 
-    # The save read only the file's first bytes (its type); nothing was summed yet.
-    assert run(save_and_look()) is None and harness.blobs.reads[0] == (0, 64)
+    # A small file is read whole, once, and summed then; of a big one the save read only the
+    # first bytes (its type), and nothing was summed yet.
+    small = MP4_HEAD + b"\x00" * 100
+    assert run(save_and_look(small)) == zlib.crc32(small) and harness.blobs.reads == [(0, len(small))]
+    harness.blobs.reads.clear()
+    assert run(save_and_look(blobs[0].data)) is None and harness.blobs.reads == [(0, 64)]
     run(harness.vault.settled())
     harness.blobs.reads.clear()
     refs = run(all_at_once())
@@ -301,9 +305,10 @@ def test_background_work_goes_in_batches_not_one_transaction_per_asset(harness, 
     run(harness.vault.settled())
     assert [harness.store.metas[r]["crc32"] for r in refs] == [zlib.crc32(f) for f in frames]
     assert all(harness.store.metas[r]["thumbnailRef"] for r in refs)
-    assert calls == {"set_crcs": 2, "attach_thumbnails": 300 // 16 + 1}
-    # Heads (one per save) aside, the CRCs took two reads and the previews one per batch.
-    assert len(harness.blobs.reads) == 300 + 2 + 300 // 16 + 1
+    # Small files: summed as they were saved, from the one read that also told their type.
+    assert calls == {"set_crcs": 0, "attach_thumbnails": 300 // 16 + 1}
+    # Heads (one per save) aside, the previews took one read per batch.
+    assert len(harness.blobs.reads) == 300 + 300 // 16 + 1
 
 
 
