@@ -68,7 +68,8 @@ class BrowserBlobs:
         def done(buffer):
             for proxy in proxies:
                 proxy.destroy()
-            data = buffer.to_bytes() if buffer is not None else None
+            # One copy into the heap; each save's part is a view of it, not a second copy.
+            data = memoryview(buffer.to_bytes()) if buffer is not None else None
             offset = 0
             for (blob, _, future), n in zip(batch, lengths):
                 if data is not None:

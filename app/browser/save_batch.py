@@ -53,9 +53,6 @@ class SaveBatch:
     def close(self) -> None:
         self.open = False
 
-    def found(self) -> list[bool]:
-        return [project_id in self._existing for project_id, *_ in self.items]
-
     def release(self) -> None:
         self.done = True
         for name in ("oncomplete", "onerror", "onabort"):
@@ -100,7 +97,8 @@ class SaveBatch:
     # each save took two more turns of the event loop.
     def _committed(self, _event) -> None:
         self.release()
-        for (*_, future), ok in zip(self.items, self.found()):
+        items, self.items = self.items, []  # the Blobs are stored: held here no longer
+        for (*_, future), ok in zip(items, [project_id in self._existing for project_id, *_ in items]):
             if not future.done():
                 future.set_result(ok)
 
