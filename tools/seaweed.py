@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import socket
@@ -82,7 +83,10 @@ class SeaweedServer:
                 "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.port={self.port}"]
         args += [f"-{name}={p}" for name, p in zip(names, ports[1:])]
         self.log = open(self.dir / "weed.log", "w+")
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+        # weed reads any environment variable named like one of its flags (DEBUG=pw:browser, set to
+        # see Playwright's browser log, made it exit on "-debug"): give it only what it needs.
+        env = {k: os.environ[k] for k in ("PATH", "HOME", "TMPDIR", "TZ") if k in os.environ}
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir, env=env)
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.bucket = buckets[0]
         self.keys = VAULT_KEYS
@@ -124,7 +128,9 @@ class SeaweedServer:
 
     def _tail(self) -> str:
         self.log.flush()
-        return (self.dir / "weed.log").read_text()[-2000:]
+        text = (self.dir / "weed.log").read_text()
+        # A bad flag prints the error first and then the whole usage: keep both ends.
+        return text if len(text) <= 3000 else f"{text[:1000]}\n…\n{text[-2000:]}"
 
     def objects(self, prefix: str = "") -> dict[str, bytes]:
         """Every object under ``prefix``, read through boto3."""
