@@ -77,3 +77,16 @@ def test_a_schema_upgrade_in_a_newer_tab_makes_this_one_step_aside(context, serv
     failed = old.call("getMeta", "a_x")
     assert failed["error"]["name"] == "StorageUnavailableError" and "Reload" in failed["error"]["message"]
     assert pid
+
+
+def test_typing_goes_on_while_another_tab_changes_the_list(context, server):
+    """A redraw for another tab's change moves the form back into the page: it keeps the focus and
+    the caret, so what a person goes on typing is not lost."""
+    first, second = two_tabs(context, server)
+    first.page.get_by_label("Project title").click()
+    first.page.keyboard.type("Story")
+    pid = second.call("createProject", {"title": "From the generator"})
+    expect(first.page.locator(f".project-card[data-project-id='{pid}']")).to_be_visible(timeout=1000)
+    first.page.keyboard.type("board")
+    first.page.keyboard.press("Enter")
+    expect(first.page.locator("h1")).to_have_text("Storyboard")

@@ -16,7 +16,7 @@ import js
 
 from app.core import fmt
 
-from .dom import Scope, h
+from .dom import Scope, h, no_scroll
 
 CARD_PX = 288  # .grid.windowed .asset-card height in app.css
 GAP_PX = 12
@@ -104,7 +104,7 @@ class AssetGrid:
         if fresh:
             self.view.shell.run(self._previews(fresh))
         if self._focus_after is not None and self._focus_after in self.cards:
-            self.cards[self._focus_after].focus(_no_scroll())
+            self.cards[self._focus_after].focus(no_scroll())
             self._focus_after = None
 
     async def _previews(self, refs: list[str]) -> None:
@@ -223,7 +223,7 @@ class AssetGrid:
                 card.replaceWith(fresh)
                 refill.append(ref)
                 if focused:
-                    fresh.focus(_no_scroll())
+                    fresh.focus(no_scroll())
         for ref, card in self.cards.items():
             card.setAttribute("aria-setsize", str(len(metas)))
             card.setAttribute("aria-posinset", str(self.index[ref] + 1))
@@ -294,10 +294,6 @@ def _same(node, card) -> bool:
 
 def _passive():
     return js.Object.fromEntries(js.Array.of(js.Array.of("passive", True)))
-
-
-def _no_scroll():
-    return js.Object.fromEntries(js.Array.of(js.Array.of("preventScroll", True)))
 
 
 _BACKUP_LABELS = {"queued": "waiting for backup", "uploaded": "backed up", "failed": "backup failed"}

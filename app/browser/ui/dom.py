@@ -99,5 +99,27 @@ def clear(el) -> None:
     el.replaceChildren()
 
 
+def keep_focus(container):
+    """Before a redraw of ``container``: returns a function that, after it, gives the focus back
+    to the field that had it, if the redraw kept that element (views keep their forms across
+    redraws). Moving a node drops its focus, and a person typing would go on typing into nothing.
+    Called before the view builds its new tree, which is when the kept nodes move; the element
+    keeps its value and caret, which focus() restores."""
+    focused = js.document.activeElement
+    if focused is None or focused.isSameNode(js.document.body) or not container.contains(focused):
+        return lambda: None
+
+    def restore() -> None:
+        now = js.document.activeElement
+        if focused.isConnected and (now is None or now.isSameNode(js.document.body)):
+            focused.focus(no_scroll())
+
+    return restore
+
+
+def no_scroll():
+    return js.Object.fromEntries(js.Array.of(js.Array.of("preventScroll", True)))
+
+
 def by_id(element_id: str):
     return js.document.getElementById(element_id)

@@ -60,12 +60,14 @@ class ProjectView:
         self.loading = True
         self.summary = h("span", {"class": "meta", "id": "project-summary"})
         self._summarise(project)
-        head = h("div", {"class": "project-head"}, h("h1", None, project["title"]), self.summary,
+        self.title = h("h1", None, project["title"])
+        self.prompt = h("p", {"class": "meta", "hidden": not project.get("prompt")}, project.get("prompt") or "")
+        head = h("div", {"class": "project-head"}, self.title, self.summary,
                  self._export_button(), self._delete_project_button())
         section = h("section", None,
                     h("nav", None, h("a", {"href": "#/"}, "← Projects")),
                     head,
-                    h("p", {"class": "meta"}, project["prompt"]) if project.get("prompt") else None,
+                    self.prompt,
                     self.zone or self._add_zone(),
                     self.grid.el,
                     h("p", {"class": "empty", "id": "no-media", "hidden": bool(media)},
@@ -91,6 +93,17 @@ class ProjectView:
             return  # deleted meanwhile: its change event redraws the view
         self._empty_note()
 
+    async def _refresh_head(self) -> bool:
+        try:
+            project = await self.shell.vault.get_project(self.project_id)
+        except NotFoundError:
+            return False  # gone: the full redraw says so
+        self.title.textContent = project["title"]
+        self.prompt.textContent = project.get("prompt") or ""
+        self.prompt.hidden = not project.get("prompt")
+        self._summarise(project)
+        return True
+
     def _summarise(self, project: dict) -> None:
         self.asset_count = project.get("assetCount", 0)  # with previews: what deleting removes
         shown = len(self.grid.metas)
@@ -110,6 +123,13 @@ class ProjectView:
         changes = [c for c in changes if not (isinstance(c, dict) and c.get("type") == "backup")]
         if backed and self.grid is not None and not self.busy:
             self.grid.show_backup(await self.shell.vault.get_metas(sorted(backed)))
+        # This project's own record (created, counts, fields): its head, in place. A full redraw
+        # re-read every asset, and one lands just after the view opens on a project made a moment ago.
+        own = [c for c in changes if isinstance(c, dict) and c.get("type") == "project"
+               and c.get("projectId") == self.project_id and c.get("action") in ("created", "updated")]
+        changes = [c for c in changes if not any(c is o for o in own)]
+        if own and not changes and self.grid is not None and not self.busy:
+            return await self._refresh_head()
         if not changes:
             return True
         if self.grid is None or self.busy or any(

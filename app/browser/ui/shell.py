@@ -15,7 +15,7 @@ import js
 from app.core import fmt
 from app.core.errors import VaultError
 
-from .dom import Scope, append, by_id, clear, h
+from .dom import Scope, append, by_id, clear, h, keep_focus
 
 # A burst of writes (40 saves from a host app) redraws once, after it: each redraw reads every
 # asset's metadata and asks for a storage estimate, and doing that between the writes made the
@@ -86,6 +86,7 @@ class Shell:
 
     async def _render(self, view) -> None:
         container = by_id("view")
+        focused = keep_focus(container)
         try:
             node = await view.render()
         except asyncio.CancelledError:
@@ -96,6 +97,7 @@ class Shell:
         if view is self.view:
             clear(container)
             append(container, node)
+            focused()
 
     def changed(self, change=None) -> None:
         """Data changed (a change record from this tab or another, a generation key, or None for
