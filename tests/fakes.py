@@ -266,12 +266,11 @@ class FakeStore:
         parent = meta["params"].get("thumbnailOf") if meta["role"] == "thumbnail" else None
         if parent in self.metas:
             self.metas[parent]["thumbnailRef"] = None
-        size = 0
         for r in doomed:
-            size += self.metas.pop(r)["size"]
+            self.metas.pop(r)
             self.blobs.pop(r, None)
         self._recount()
-        return len(doomed), size
+        return doomed
 
     async def delete_project(self, project_id):
         if project_id not in self.projects:

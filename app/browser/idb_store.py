@@ -571,7 +571,7 @@ class IdbStore:
                 await self._commit(tx)
             finally:
                 _destroy(handlers)
-        return (len(dropped), sum(m["size"] for m in dropped)) if dropped else None
+        return [m["ref"] for m in dropped] or None
 
     async def delete_project(self, project_id: str):
         tx = await self._tx(["projects", "assets", "blobs"], "readwrite")

@@ -72,8 +72,9 @@ class StorePort(Protocol):
     async def put_missing_blob(self, ref: str, blob: Blob) -> str | None:
         """Store the Blob of an asset whose metadata is there but whose Blob is gone (fetched back
         from the backup); its project ID, or None if the asset is gone or has its Blob again."""
-    async def delete_asset(self, ref: str) -> tuple[int, int] | None:
-        """Delete an asset and its thumbnail; unlink it if it is one. (count, bytes) or None."""
+    async def delete_asset(self, ref: str) -> list[str] | None:
+        """Delete an asset and its thumbnail; unlink it if it is one. The refs deleted (the asset's
+        first), or None if there is no such asset."""
     async def delete_project(self, project_id: str) -> tuple[int, int] | None:
         """Delete a project and all its assets. (count, bytes) or None if there is no project."""
 

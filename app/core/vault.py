@@ -347,9 +347,12 @@ class Vault:
 
     async def delete_asset(self, ref: object) -> bool:
         meta = await self.get_meta(ref)
-        if meta is None or await self.store.delete_asset(ref) is None:
+        if meta is None or (dropped := await self.store.delete_asset(ref)) is None:
             return False
-        self._publish("asset", "deleted", meta["projectId"], ref)
+        # Its preview goes with it, and says so: the backup's tombstone for the preview is what
+        # keeps other devices (and this one's next pull) from bringing it back as an orphan.
+        for gone in dropped:
+            self._publish("asset", "deleted", meta["projectId"], gone)
         return True
 
     # -- background work: checksums first, then previews ---------------------------------

@@ -246,15 +246,23 @@ def test_a_deletion_reaches_the_manifest_and_is_not_undone_by_a_device_that_stil
     run(a.idle(uploaded=6))
     run(b.configure())
     assert run(b.backup.restore_project(pid))["assets"] == 6
+    preview = run(a.vault.get_meta(refs[0]))["thumbnailRef"]
     run(a.vault.delete_asset(refs[0]))
     run(a.backup.sync_now())
     doc = remote_manifest(bucket, pid)
-    assert refs[0] in doc["deleted"] and refs[0] not in {r["ref"] for r in doc["assets"]}
+    # Its preview, deleted with it, is tombstoned too: else the manifest kept it, and the next
+    # pull brought it back to every device as a preview of nothing.
+    for gone in (refs[0], preview):
+        assert gone in doc["deleted"] and gone not in {r["ref"] for r in doc["assets"]}
     # b still holds it; its next sync deletes it there and keeps it deleted in the bucket.
     result = run(b.backup.sync_now())
     assert result["deleted"] == 1 and run(b.vault.get_meta(refs[0])) is None
     doc = remote_manifest(bucket, pid)
     assert refs[0] not in {r["ref"] for r in doc["assets"]} and refs[0] in doc["deleted"]
+    run(a.backup.sync_now())
+    for device in (a, b):
+        assert run(device.vault.get_meta(preview)) is None
+        assert {m["ref"] for m in run(device.vault.list_assets(pid))} == {r["ref"] for r in doc["assets"]}
 
 
 def test_two_devices_adding_to_one_project_both_end_with_the_union(two, bucket, run):

@@ -106,6 +106,13 @@ def test_merge_is_the_union_less_every_deletion_either_side_knows():
     assert summary(doc) == {"id": "p_1", "title": "Mine", "updatedAt": 5, "assetCount": 2, "bytes": 6}
 
 
+def test_merge_drops_the_preview_of_a_deleted_asset_listed_by_an_older_version():
+    preview = dict(row("a_5", 5), role="thumbnail", params={"thumbnailOf": "a_3"})
+    remote = dict(merged(None, PROJECT, [row("a_3", 3, thumb="a_5"), preview, row("a_6", 6)], {}, 0),
+                  deleted={"a_3": 7})
+    assert [r["ref"] for r in merged(remote, PROJECT, [], {}, 8)["assets"]] == ["a_6"]
+
+
 def test_merge_keeps_the_project_record_changed_last():
     theirs = merged(None, dict(PROJECT, title="Theirs", updatedAt=9), [], {}, 0)
     assert merged(theirs, PROJECT, [], {}, 0)["project"]["title"] == "Theirs"

@@ -245,6 +245,7 @@ def test_every_commit_is_announced_once_after_it_lands(harness, run):
         {"type": "asset", "action": "created", "projectId": pid, "ref": thumb},
         {"type": "asset", "action": "updated", "projectId": pid, "ref": ref},  # its preview link
         {"type": "asset", "action": "deleted", "projectId": pid, "ref": ref},
+        {"type": "asset", "action": "deleted", "projectId": pid, "ref": thumb},  # deleted with it
         {"type": "project", "action": "deleted", "projectId": pid},
     ]
     # Announced after the commit: the asset was there when "created" was heard.

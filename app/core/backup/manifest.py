@@ -36,8 +36,8 @@ def merged(remote: dict | None, project: dict, uploaded: list[dict], deleted: di
     gone = dict(remote.get("deleted") or {})
     for ref, when in deleted.items():
         gone[ref] = max(when, gone.get(ref, 0))
-    rows = {row["ref"]: row for row in remote.get("assets") or [] if row["ref"] not in gone}
-    rows.update((m["ref"], entry(m)) for m in uploaded if m["ref"] not in gone)
+    rows = {row["ref"]: row for row in remote.get("assets") or [] if not _deleted(row, gone)}
+    rows.update((m["ref"], entry(m)) for m in uploaded if not _deleted(m, gone))
     listed = []
     for row in sorted(rows.values(), key=lambda r: (r["createdAt"], r["ref"])):
         if row.get("thumbnailRef") not in rows:  # a preview not uploaded yet, or deleted
@@ -48,6 +48,12 @@ def merged(remote: dict | None, project: dict, uploaded: list[dict], deleted: di
     record = theirs if (theirs.get("updatedAt") or 0) > (mine.get("updatedAt") or 0) else mine
     return {"format": FORMAT, "version": FORMAT_VERSION, "exportedAt": now_ms, "project": record,
             "assets": listed, "deleted": gone}
+
+
+def _deleted(row: dict, gone: dict) -> bool:
+    """Deleted, or the preview of a deleted asset (deleting a frame deletes its preview; older
+    versions tombstoned only the frame, and the preview stayed listed, a preview of nothing)."""
+    return row["ref"] in gone or (row.get("params") or {}).get("thumbnailOf") in gone
 
 
 def encode(doc: dict) -> bytes:

@@ -43,8 +43,10 @@ async def pull(backup, project_id: str, doc: dict, manifest: Manifest) -> tuple[
     fetch what other devices added, delete what they deleted. (added, deleted)."""
     vault = backup.vault
     local = {m["ref"]: m async for chunk in vault.iter_assets(project_id) for m in chunk}
-    deleted_here = await backup.deleted_here(project_id)
-    missing = [a for a in manifest.assets if a.ref not in local and a.ref not in deleted_here]
+    gone = {**(doc.get("deleted") or {}), **await backup.deleted_here(project_id)}
+    # Nor the preview of a deleted asset, which a manifest written by an older version still lists.
+    missing = [a for a in manifest.assets if a.ref not in local and a.ref not in gone
+               and a.options.params.get("thumbnailOf") not in gone]
     added = 0
     if missing:
         entries = await _fetch_checked(backup, backup.config.prefix, project_id, missing)

@@ -67,6 +67,7 @@ class Backup:
         self._last_error: str | None = None
         self._last_sync: int | None = None
         self._passing = asyncio.Lock()  # the loop and Sync now never upload the same batch twice
+        self._tombstoning = asyncio.Lock()  # a project's deletions are one record, read and rewritten
         self._on_status: list[Callable[[], None]] = []
         self._recovering: dict[str, asyncio.Future] = {}  # ref -> its fetch, shared by every caller
         vault.on_checksums(self.wake)
@@ -214,9 +215,10 @@ class Backup:
         except RemoteError as err:  # the server's half-upload expires by its own rules
             print(f"could not abort an unfinished upload: {err}")
         key = DELETED_KEY + project_id
-        gone = await self.vault.backup_setting(key) or {}
-        gone[ref] = self.clock()
-        await self.vault.save_backup_setting(key, gone)
+        async with self._tombstoning:  # an asset and its preview are deleted together: no lost write
+            gone = await self.vault.backup_setting(key) or {}
+            gone[ref] = self.clock()
+            await self.vault.save_backup_setting(key, gone)
         self._dirty.setdefault(project_id, 0.0)
         self.wake()
 
@@ -397,10 +399,10 @@ class Backup:
         return await self.vault.backup_setting(DELETED_KEY + project_id) or {}
 
     async def _forget_deleted(self, project_id: str, sent: dict) -> None:
-        key = DELETED_KEY + project_id
-        gone = await self.deleted_here(project_id)
-        rest = {ref: when for ref, when in gone.items() if sent.get(ref) != when}
-        await self.vault.save_backup_setting(key, rest or None)
+        async with self._tombstoning:
+            gone = await self.deleted_here(project_id)
+            rest = {ref: when for ref, when in gone.items() if sent.get(ref) != when}
+            await self.vault.save_backup_setting(DELETED_KEY + project_id, rest or None)
 
     async def read_manifest(self, project_id: str) -> tuple[dict | None, object, str | None]:
         """(raw document for merging, checked Manifest for restoring, ETag), or Nones if there is none."""
