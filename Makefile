@@ -2,9 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# A browser for the tests: the one CHROMIUM names, else Debian's chromium (installed when missing).
+# Browsers for the tests: the ones CHROMIUM and FIREFOX name, else Debian's chromium and
+# firefox-esr (installed when missing).
 CHROMIUM ?= /usr/bin/chromium
-export CHROMIUM
+FIREFOX ?= /usr/lib/firefox-esr/firefox-esr
+export CHROMIUM FIREFOX
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -35,6 +37,7 @@ backup-server: setup
 browser:
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing="chromium"; \
+	[ -x "$(FIREFOX)" ] || missing="$$missing firefox-esr"; \
 	command -v unzip >/dev/null || missing="$$missing unzip"; \
 	command -v zip >/dev/null || missing="$$missing zip"; \
 	command -v 7zz >/dev/null || missing="$$missing 7zip"; \
@@ -43,6 +46,7 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@"$(CHROMIUM)" --version
+	@"$(FIREFOX)" --version
 
 test: setup browser
 	$(PY) -m pytest

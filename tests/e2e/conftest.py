@@ -1,7 +1,7 @@
 import pytest
 
 from tests.e2e.server import Server
-from tests.e2e.vault_page import VaultPage
+from tests.e2e.vault_page import VaultPage, page_errors
 
 
 def pytest_collection_modifyitems(items):
@@ -19,8 +19,7 @@ def server():
 
 @pytest.fixture
 def vault(page, server) -> VaultPage:
-    errors = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
+    errors = page_errors(page)
     vp = VaultPage(page, server.url)
     vp.open()
     yield vp

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.server import ROOT
-from tests.e2e.vault_page import VaultPage, sha256
+from tests.e2e.vault_page import VaultPage, page_errors, sha256
 from tests.media import data_url, image_bytes, wav_bytes
 
 EXPORT = """async (pid) => {
@@ -86,6 +86,7 @@ def test_export_delete_import_restores_every_byte_field_and_param(vault, tmp_pat
     assert everything(vault) == before
 
 
+@pytest.mark.chromium_only("Playwright's download event is not given over WebDriver BiDi")
 def test_the_page_exports_a_download_and_imports_a_plain_info_zip_archive(vault, tmp_path):
     folder = tmp_path / "shots"
     folder.mkdir()
@@ -189,8 +190,7 @@ def test_in_a_profile_on_disk_an_export_imports_at_once_and_survives_a_restart(b
     def open_profile():
         context = browser_type.launch_persistent_context(tmp_path / "profile", **browser_type_launch_args)
         page = context.pages[0] if context.pages else context.new_page()
-        errors = []
-        page.on("pageerror", lambda err: errors.append(str(err)))
+        errors = page_errors(page)
         return context, VaultPage(page, server.url).open(), errors
 
     context, vault, errors = open_profile()

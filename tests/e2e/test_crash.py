@@ -3,6 +3,8 @@ with its Blob), no Blob is left without metadata, and the counters match what is
 
 import base64
 
+import pytest
+
 from tests.e2e.vault_page import VaultPage, sha256
 from tests.media import image_bytes
 
@@ -31,6 +33,7 @@ ALL_RECORDS = """() => new Promise((resolve, reject) => {
 })"""
 
 
+@pytest.mark.chromium_only("the renderer is killed through CDP (chrome://crash)")
 def test_a_crash_mid_burst_leaves_no_half_asset_and_no_orphan_blob(browser_type, browser_type_launch_args,
                                                                      server, tmp_path):
     frames = [image_bytes("PNG", (400, 300), seed=i, noise=True) for i in range(60)]

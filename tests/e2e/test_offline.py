@@ -5,7 +5,7 @@ import json
 import re
 
 from tests.e2e.server import ROOT, Server
-from tests.e2e.vault_page import VaultPage, sha256
+from tests.e2e.vault_page import VaultPage, page_errors, sha256
 from tests.media import data_url, image_bytes
 
 
@@ -18,8 +18,7 @@ def test_a_first_visit_then_the_server_stopped_still_resolves_assetvaultready(br
     own = Server()  # this test stops its server
     context = browser.new_context()
     page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
+    errors = page_errors(page)
     try:
         vault = VaultPage(page, own.url).open()  # one online visit, nothing else
         pid = vault.call("createProject", {"title": "Offline"})

@@ -2,12 +2,14 @@
 
 import json
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.vault_page import VaultPage, sha256
 from tests.media import data_url, image_bytes
 
 
+@pytest.mark.chromium_only("a small quota is set through CDP's Storage.overrideQuotaForOrigin")
 def test_quota_exceeded_is_reported_and_nothing_partial_is_stored(page, server):
     # Chromium caches an origin's quota once its database has written: override it first.
     cdp = page.context.new_cdp_session(page)

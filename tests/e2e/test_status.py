@@ -52,13 +52,24 @@ def settle(vault, ms: int, step: int = 250):
         vault.page.wait_for_timeout(20)
 
 
+def asked(vault, provider, count: int) -> list[str]:
+    """The provider's requests once there are ``count`` (or after 5 s of real time, the clock
+    standing still): a request the page has made may take more than settle's 20 ms to arrive
+    here when the machine is busy (it did once in a full run)."""
+    for _ in range(100):
+        if len(provider.asked) >= count:
+            break
+        vault.page.wait_for_timeout(50)
+    return provider.asked
+
+
 def test_the_demo_provider_generation_ends_stored_and_failed(vault):
     vault.open("#/status/a1,b2,fail3")
     overall = vault.page.locator("#overall-progress")
     for file_id in ("a1", "b2"):
         expect(vault.page.locator(f".file-card[data-file-id={file_id}][data-stored=true] img")).to_be_visible(timeout=20_000)
     expect(vault.page.locator(".file-card[data-file-id=fail3][data-status=error] .file-error")).to_contain_text(
-        "failed on purpose")
+        "failed on purpose", timeout=20_000)
     expect(overall).to_have_js_property("value", 100)
     expect(vault.page.locator("#overall")).to_contain_text("3 of 3 finished · 2 completed · 1 failed · 2 stored")
     [gen_id] = generation_ids(vault)
@@ -88,11 +99,11 @@ def test_a_503_with_retry_after_is_honoured(page, server):
     page.clock.pause_at(page.evaluate("Date.now()") + 1000)
     vault.call("track", "a1")
     settle(vault, 250)
-    assert provider.asked == ["a1"]
+    assert asked(vault, provider, 1) == ["a1"]
     settle(vault, 6_500)
     assert provider.asked == ["a1"]  # not before the 7 s are up
     settle(vault, 750)
-    assert provider.asked == ["a1", "a1"]
+    assert asked(vault, provider, 2) == ["a1", "a1"]
 
 
 def test_a_500_storm_is_backed_off(page, server):
@@ -133,7 +144,7 @@ def test_a_hidden_page_does_not_poll(page, server):
     page.clock.pause_at(page.evaluate("Date.now()") + 1000)
     vault.call("track", "a1")
     settle(vault, 250)
-    assert provider.asked == ["a1"]
+    assert asked(vault, provider, 1) == ["a1"]
     page.evaluate("""() => { Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
                              document.dispatchEvent(new Event("visibilitychange")); }""")
     settle(vault, 30_000, step=1000)
@@ -141,7 +152,7 @@ def test_a_hidden_page_does_not_poll(page, server):
     page.evaluate("""() => { Object.defineProperty(document, "visibilityState", {value: "visible", configurable: true});
                              document.dispatchEvent(new Event("visibilitychange")); }""")
     settle(vault, 500)
-    assert provider.asked == ["a1", "a1"]
+    assert asked(vault, provider, 2) == ["a1", "a1"]
 
 
 def test_a_reload_mid_generation_resumes(vault):

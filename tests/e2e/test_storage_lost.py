@@ -4,7 +4,7 @@ words, keeps answering, and never shows a Python traceback."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.vault_page import VaultPage, sha256
+from tests.e2e.vault_page import VaultPage, copied_text, sha256
 from tests.media import data_url, image_bytes
 
 
@@ -14,6 +14,7 @@ def clear_site_data(vault: VaultPage, origin: str, types: str = "all") -> None:
     cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": types})
 
 
+@pytest.mark.chromium_only("site data is cleared through CDP's Storage.clearDataForOrigin")
 def test_site_data_cleared_while_open_is_said_and_the_vault_keeps_working(vault, server):
     pid = vault.call("createProject", {"title": "Before clearing"})
     vault.call("saveDataUrl", pid, data_url(image_bytes("PNG", (80, 60), seed=1), "image/png"))
@@ -34,6 +35,7 @@ def test_site_data_cleared_while_open_is_said_and_the_vault_keeps_working(vault,
     assert "Traceback" not in vault.page.inner_text("body")
 
 
+@pytest.mark.chromium_only("site data is cleared through CDP's Storage.clearDataForOrigin")
 def test_cleared_twice_mid_burst_every_call_still_answers(vault, server):
     pid = vault.call("createProject", {"title": "Burst"})
     frames = [image_bytes("PNG", (64, 48), seed=10 + i) for i in range(20)]
@@ -84,7 +86,6 @@ def test_an_unexpected_start_failure_is_a_sentence_with_copyable_details(page, s
         Document.prototype.createElement = function (tag, ...rest) {
           if (tag === "header") throw new Error("header broken");
           return make.call(this, tag, ...rest); };""")
-    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto(server.url)
     outcome = VaultPage(page, server.url).ready_outcome()
     assert outcome.startswith("rejected: Error: The vault could not start"), outcome
@@ -93,14 +94,13 @@ def test_an_unexpected_start_failure_is_a_sentence_with_copyable_details(page, s
     assert "Traceback" not in page.inner_text("body")
     notice.get_by_role("button", name="Copy details").click()
     expect(notice.get_by_role("button")).to_have_text("Copied")
-    details = page.evaluate("() => navigator.clipboard.readText()")
+    details = copied_text(page)
     assert "Traceback" in details and "header broken" in details
 
 
 def test_an_unexpected_error_in_the_page_is_a_notice_with_copyable_details(vault):
     pid = vault.call("createProject", {"title": "Broken URLs"})
     vault.call("saveDataUrl", pid, data_url(image_bytes("PNG", (40, 30), seed=4), "image/png"))
-    vault.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     vault.page.evaluate("() => { URL.createObjectURL = () => { throw new Error('object URLs broken'); }; }")
     vault.page.evaluate("(pid) => { location.hash = '#/project/' + pid; }", pid)
     notice = vault.page.locator(".notice.error").filter(has_text="Something went wrong")
@@ -109,4 +109,4 @@ def test_an_unexpected_error_in_the_page_is_a_notice_with_copyable_details(vault
     assert "Traceback" not in vault.page.inner_text("body")
     notice.get_by_role("button", name="Copy details").click()
     expect(notice.get_by_role("button", name="Copied")).to_be_visible()
-    assert "Traceback" in vault.page.evaluate("() => navigator.clipboard.readText()")
+    assert "Traceback" in copied_text(vault.page)

@@ -238,6 +238,14 @@ def test_a_recorded_video_is_stored_with_a_poster_frame(vault):
     vault.open(f"#/project/{pid}")
     player = vault.page.locator(f".asset-card[data-ref='{ref}'] video")
     expect(player).to_have_attribute("poster", re.compile(r"^blob:"))
+    # Its bytes load when it is played (preload "none": Firefox keeps to that, Chromium not always).
+    played = player.evaluate("""(video) => new Promise((resolve, reject) => {
+        video.muted = true;
+        video.addEventListener("timeupdate", () => resolve(video.currentTime), {once: true});
+        video.addEventListener("error", () => reject(new Error(String(video.error?.message))), {once: true});
+        video.play().catch(reject);
+      })""")
+    assert played >= 0
     expect(player).to_have_js_property("readyState", 4, timeout=10_000)
 
 

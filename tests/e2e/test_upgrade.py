@@ -58,7 +58,11 @@ def test_a_version_1_database_gets_project_counters_and_keeps_every_byte(page, s
     page.evaluate(V1_DATABASE, [project, assets])
     vault = VaultPage(page, server.url).open()
     [summary] = vault.call("listProjects")
-    assert (summary["id"], summary["assetCount"], summary["bytes"]) == ("p_old", 2, len(png) + len(wav))
+    # The frame's preview may have landed already (it did in Firefox): the counters then hold it.
+    preview = vault.call("getMeta", "a_png")["thumbnailRef"] if summary["assetCount"] == 3 else None
+    extra = vault.call("getMeta", preview)["size"] if preview else 0
+    assert (summary["id"], summary["assetCount"], summary["bytes"]) == (
+        "p_old", 2 + bool(preview), len(png) + len(wav) + extra)
     assert vault.blob_sha256("a_png") == sha256(png) and vault.blob_sha256("a_wav") == sha256(wav)
     # The old records were owed their checksums and the frame its preview: marked in the
     # upgrade, done after it, unmarked when done.

@@ -9,6 +9,34 @@ from playwright.sync_api import Page, expect
 
 READY_TIMEOUT_MS = 60_000
 
+# Over WebDriver BiDi, Firefox's own console reports of a refused request come to Playwright as
+# page errors: a CORS refusal the vault explains in words, a worker script the vault falls back
+# from. They are the browser's notes on requests the app handles, not exceptions in the page.
+BROWSER_REPORTS = ("The Same Origin Policy disallows reading the remote resource",
+                   "was blocked because of a disallowed MIME type")
+
+
+def page_errors(page: Page) -> list[str]:
+    """The uncaught errors of ``page`` from now on (a list that fills as they happen)."""
+    errors: list[str] = []
+
+    def seen(err) -> None:
+        if not any(report in str(err) for report in BROWSER_REPORTS):
+            errors.append(str(err))
+
+    page.on("pageerror", seen)
+    return errors
+
+
+def copied_text(page: Page) -> str:
+    """What the page put on the clipboard, pasted as a person would (Ctrl+V into a field): no
+    clipboard-read permission, which Firefox does not have."""
+    page.evaluate("""() => { const t = document.createElement("textarea"); t.id = "__paste";
+                             document.body.append(t); t.focus(); }""")
+    page.keyboard.press("ControlOrMeta+V")
+    return page.evaluate("""() => { const t = document.getElementById("__paste"); t.remove();
+                                    return t.value; }""")
+
 
 class VaultPage:
     def __init__(self, page: Page, url: str):
