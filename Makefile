@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 # Browsers for the tests: the ones CHROMIUM and FIREFOX name, else Debian's chromium and
-# firefox-esr (installed when missing).
+# firefox-esr; and WebKitGTK with its WebDriver and a virtual screen (installed when missing).
 CHROMIUM ?= /usr/bin/chromium
 FIREFOX ?= /usr/lib/firefox-esr/firefox-esr
 export CHROMIUM FIREFOX
@@ -38,6 +38,8 @@ browser:
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing="chromium"; \
 	[ -x "$(FIREFOX)" ] || missing="$$missing firefox-esr"; \
+	command -v WebKitWebDriver >/dev/null || missing="$$missing webkit2gtk-driver gir1.2-webkit2-4.1 python3-gi"; \
+	command -v Xvfb >/dev/null || missing="$$missing xvfb xauth"; \
 	command -v unzip >/dev/null || missing="$$missing unzip"; \
 	command -v zip >/dev/null || missing="$$missing zip"; \
 	command -v 7zz >/dev/null || missing="$$missing 7zip"; \

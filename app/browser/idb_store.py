@@ -172,6 +172,10 @@ class IdbStore:
         if err.name == "AbortError" and self._reopening is not None:
             return StorageUnavailableError("The browser removed the vault's stored data while this was being "
                                            "written, so it was not stored. Try again.")
+        if "Blob" in err.message:  # WebKit's private browsing: "Error preparing Blob/File data…"
+            return StorageUnavailableError(
+                "This browser does not let the vault keep files here, as in a private window (it said: "
+                f"{err.message}). Nothing was stored. Open the vault in a normal window to keep your media.")
         return StorageUnavailableError(f"The browser refused to store this ({err.name}: {err.message}).")
 
     async def _read(self, store: str, call) -> object:
@@ -255,9 +259,10 @@ class IdbStore:
     async def add_assets(self, entries, project) -> None:
         tx = await self._tx(["assets", "blobs", "projects"], "readwrite")
         assets, blobs, projects = (tx.objectStore(n) for n in ("assets", "blobs", "projects"))
-        for meta, blob in entries:
-            assets.put(to_js_record(meta))
+        for meta, blob in entries:  # Blobs before records: see SaveBatch.add (WebKit)
             blobs.put(blob, meta["ref"])
+        for meta, _ in entries:
+            assets.put(to_js_record(meta))
         deltas = project_totals([meta for meta, _ in entries])
         handlers: list = []
         if project is not None:
@@ -335,11 +340,12 @@ class IdbStore:
         # add(), not put(): an ID that exists already aborts the whole transaction.
         tx = await self._tx(["projects", "assets", "blobs"], "readwrite")
         count, size = project_totals([meta for meta, _ in entries]).get(project["id"], (0, 0))
-        tx.objectStore("projects").add(to_js_record(dict(project, assetCount=count, bytes=size)))
         assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")
-        for meta, blob in entries:
-            assets.add(to_js_record(meta))
+        for meta, blob in entries:  # Blobs before records: see SaveBatch.add (WebKit)
             blobs.add(blob, meta["ref"])
+        tx.objectStore("projects").add(to_js_record(dict(project, assetCount=count, bytes=size)))
+        for meta, _ in entries:
+            assets.add(to_js_record(meta))
         try:
             await self._commit(tx)
         except _Conflict:

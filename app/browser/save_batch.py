@@ -41,13 +41,16 @@ class SaveBatch:
         """Issues the item's requests; raises (TransactionInactiveError) once the transaction
         has left the turn that made it, and then nothing of the item was issued."""
         project_id, entries, updated_at, _ = item
+        # The Blobs first: WebKit, where it refuses Blobs (private browsing), aborts a transaction
+        # whose first request is the refused Blob, but one that made any request before it
+        # never ends, and every later transaction of the origin waits behind it (a hung vault).
+        for ref, _meta, blob in entries:
+            self.blobs.put(blob, ref).onsuccess = self._on_blob
+            self._pending += 1
         if project_id not in self._wanted:
             self.projects.get(project_id).onsuccess = self._on_project
             self._pending += 1
         self._wanted[project_id] = max(updated_at, self._wanted.get(project_id, 0))
-        for ref, _meta, blob in entries:
-            self.blobs.put(blob, ref).onsuccess = self._on_blob
-            self._pending += 1
         self.items.append(item)
 
     def close(self) -> None:

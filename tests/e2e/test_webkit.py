@@ -1,0 +1,44 @@
+"""Safari's engine (WebKitGTK, through WebKitWebDriver): media round-trips on a profile kept on
+disk; and in an ephemeral session, where WebKit refuses Blobs as Safari's private browsing does,
+a save says why and every later call answers (WebKit used to leave the vault hung for good)."""
+
+import time
+import zlib
+
+from tests.e2e.webkit import webkit_vault
+from tests.media import data_url, image_bytes, wav_bytes
+
+
+def test_in_webkit_media_round_trips_with_a_preview_and_survives_a_reload(server):
+    png, wav = image_bytes("PNG", (160, 90), seed=3, noise=True), wav_bytes(0.2)
+    with webkit_vault(server.url, on_disk=True) as vault:
+        pid = vault.call("createProject", {"title": "Safari"})
+        refs = [vault.save_bytes(pid, png, "image/png"), vault.call("saveDataUrl", pid, data_url(wav, "audio/wav"))]
+        assert all(isinstance(ref, str) for ref in refs), refs
+        deadline = time.monotonic() + 30
+        while not vault.call("getMeta", refs[0])["thumbnailRef"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        preview = vault.call("getMeta", vault.call("getMeta", refs[0])["thumbnailRef"])
+        assert preview["role"] == "thumbnail" and preview["mime"] in ("image/jpeg", "image/png"), preview
+        vault.open()  # a reload: what is stored is on disk
+        assert vault.blob_bytes(refs[0]) == png and vault.blob_bytes(refs[1]) == wav
+        metas = {m["ref"]: m for m in vault.call("listAssets", pid)}
+        assert (metas[refs[0]]["crc32"], metas[refs[1]]["crc32"]) == (zlib.crc32(png), zlib.crc32(wav))
+        [project] = vault.call("listProjects")
+        assert (project["assetCount"], project["bytes"]) == (3, len(png) + len(wav) + preview["size"])
+
+
+def test_in_a_private_session_a_save_says_why_and_every_later_call_answers(server):
+    png = image_bytes("PNG", (80, 60), seed=4)
+    with webkit_vault(server.url, on_disk=False) as vault:
+        vault.driver.set_script_timeout(30)  # a hang fails in 30 s, not at the ready timeout
+        pid = vault.call("createProject", {"title": "Private"})
+        first = vault.save_bytes(pid, png, "image/png")
+        assert first["error"]["name"] == "StorageUnavailableError", first
+        assert "private window" in first["error"]["message"] and "Nothing was stored" in first["error"]["message"]
+        # Before the Blob was the transaction's first request, every call from here on hung.
+        again = vault.call("saveDataUrl", pid, data_url(png, "image/png"))
+        assert again["error"]["name"] == "StorageUnavailableError", again
+        assert [p["id"] for p in vault.call("listProjects")] == [pid]
+        assert vault.call("listAssets", pid) == []
+        assert vault.call("createProject", {"title": "Still answering"}).startswith("p_")
