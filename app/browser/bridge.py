@@ -166,19 +166,21 @@ class Bridge:
         return self.tracker.get(generation_id).summary()
 
     async def usage(self):
-        usage = quota = 0
-        persisted = False
+        """Usage and quota are null where the browser does not tell (WebKitGTK has no
+        navigator.storage), and persisted null where it cannot be asked."""
+        usage = quota = persisted = None
         storage = getattr(js.navigator, "storage", None)
-        if storage is not None:
+        if getattr(storage, "estimate", None) is not None:
             estimate = await storage.estimate()
             usage, quota = int(estimate.usage), int(estimate.quota)
+        if getattr(storage, "persisted", None) is not None:
             persisted = bool(await storage.persisted())
         return {"usage": usage, "quota": quota, "persisted": persisted,
                 "localStorageBytes": self.refs.bytes_used()}
 
     async def request_persist(self):
         storage = getattr(js.navigator, "storage", None)
-        return bool(await storage.persist()) if storage is not None else False
+        return bool(await storage.persist()) if getattr(storage, "persist", None) is not None else False
 
     async def scan_legacy(self):
         return legacy.scan(self.kv) if self.kv is not None else []

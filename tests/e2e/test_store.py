@@ -278,3 +278,10 @@ def test_saves_awaited_in_turn_and_made_in_one_burst_all_land_whole(vault):
     everything = vault.call("listAssets", pid)
     project = next(p for p in vault.call("listProjects") if p["id"] == pid)
     assert (project["assetCount"], project["bytes"]) == (len(everything), sum(m["size"] for m in everything))
+
+
+def test_the_usage_bar_says_how_much_is_stored_of_what_the_browser_allows(vault):
+    info = vault.call("usage")
+    assert isinstance(info["usage"], int) and info["quota"] > 0 and isinstance(info["persisted"], bool), info
+    expect(vault.page.locator("#usage .usage-text")).to_have_text(re.compile(r"^[\d.]+ (B|KB|MB|GB) of [\d.]+ (MB|GB|TB) used$"))
+    expect(vault.page.locator("#usage progress")).to_have_attribute("aria-label", "Storage used")

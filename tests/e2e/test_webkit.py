@@ -26,6 +26,11 @@ def test_in_webkit_media_round_trips_with_a_preview_and_survives_a_reload(server
         assert (metas[refs[0]]["crc32"], metas[refs[1]]["crc32"]) == (zlib.crc32(png), zlib.crc32(wav))
         [project] = vault.call("listProjects")
         assert (project["assetCount"], project["bytes"]) == (3, len(png) + len(wav) + preview["size"])
+        # No navigator.storage in WebKitGTK: usage unknown, said so, not "0 B of 0 B".
+        usage = vault.call("usage")
+        assert (usage["usage"], usage["quota"], usage["persisted"]) == (None, None, None), usage
+        shown = vault.driver.execute_script("return document.getElementById('usage').innerText")
+        assert "unknown" in shown and "0 B" not in shown, shown
 
 
 def test_in_a_private_session_a_save_says_why_and_every_later_call_answers(server):

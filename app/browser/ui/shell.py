@@ -195,14 +195,16 @@ class Shell:
         box = by_id("usage")
         self._usage_scope.dispose()
         clear(box)
-        quota = info["quota"] or 1
-        percent = min(100.0, 100.0 * info["usage"] / quota)
-        meter = h("progress", {"max": "100", "value": f"{percent:.1f}", "aria-label": "Storage used"})
-        label = h("span", {"class": "usage-text"},
-                  f"{fmt.size(info['usage'])} of {fmt.size(info['quota'])} used")
-        badge = h("span", {"class": "badge ok" if info["persisted"] else "badge"},
-                  "persistent" if info["persisted"] else "may be evicted")
-        append(box, meter, label, badge)
+        if info["quota"] is None:  # the browser does not tell (WebKit): say so, not "0 of 0"
+            append(box, h("span", {"class": "usage-text"}, "Storage used: unknown (this browser does not tell)"))
+        else:
+            percent = min(100.0, 100.0 * info["usage"] / (info["quota"] or 1))
+            append(box, h("progress", {"max": "100", "value": f"{percent:.1f}", "aria-label": "Storage used"}),
+                   h("span", {"class": "usage-text"}, f"{fmt.size(info['usage'])} of {fmt.size(info['quota'])} used"))
+        if info["persisted"] is None:
+            return  # nothing to ask the browser for
+        append(box, h("span", {"class": "badge ok" if info["persisted"] else "badge"},
+                      "persistent" if info["persisted"] else "may be evicted"))
         if not info["persisted"]:
             append(box, h("button", {"class": "small", "onclick": self._usage_scope.on(self._ask_persist)},
                           "Keep my data"))
