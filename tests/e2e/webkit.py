@@ -71,10 +71,22 @@ class WebKitVault:
                            project_id, base64.b64encode(data).decode(), mime)
 
     def blob_bytes(self, ref: str) -> bytes:
-        b64 = self._async("""window.assetVault.getBlob(arguments[0]).then((blob) => {
+        return self.bytes_of("getBlob", ref)
+
+    def bytes_of(self, method: str, *args) -> bytes:
+        """The bytes of the Blob a bridge call resolves to (getBlob, exportProject)."""
+        b64 = self._async("""window.assetVault[arguments[0]](...arguments[1]).then((blob) => {
             const reader = new FileReader(); reader.onload = () => done(reader.result.split(",")[1]);
-            reader.readAsDataURL(blob); }, (e) => done("error " + e.name))""", ref)
+            reader.readAsDataURL(blob); }, (e) => done({error: {name: e.name, message: e.message}}))""",
+                          method, list(args))
+        assert isinstance(b64, str), b64
         return base64.b64decode(b64)
+
+    def import_bytes(self, data: bytes, name: str):
+        """importArchive of these bytes as a File, as the page's picker gives it."""
+        return self._async("""const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
+            window.assetVault.importArchive(new File([bytes], arguments[1], {type: "application/zip"})).then(done,
+              (e) => done({error: {name: e.name, message: e.message}}))""", base64.b64encode(data).decode(), name)
 
     def quit(self) -> None:
         self.driver.quit()
