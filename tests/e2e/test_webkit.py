@@ -42,6 +42,9 @@ def test_in_webkit_a_project_exports_as_a_zip_and_imports_back_byte_for_byte(ser
         pid = vault.call("createProject", {"title": "Round trip", "prompt": "a lighthouse"})
         frame = vault.save_bytes(pid, png, "image/png")
         voice = vault.call("saveDataUrl", pid, data_url(wav, "audio/wav"), {"role": "voice", "params": {"line": 3}})
+        deadline = time.monotonic() + 30  # the frame's preview, made in the background, goes in the archive too
+        while not vault.call("getMeta", frame)["thumbnailRef"] and time.monotonic() < deadline:
+            time.sleep(0.2)
         archive = vault.bytes_of("exportProject", pid)
         with zipfile.ZipFile(io.BytesIO(archive)) as zf:
             assert zf.testzip() is None  # every entry's CRC-32 checks
@@ -49,6 +52,7 @@ def test_in_webkit_a_project_exports_as_a_zip_and_imports_back_byte_for_byte(ser
             by_ref = {a["ref"]: a for a in manifest["assets"]}
             assert zf.read(by_ref[frame]["path"]) == png and zf.read(by_ref[voice]["path"]) == wav
         assert manifest["project"]["title"] == "Round trip" and by_ref[voice]["params"] == {"line": 3}
+        assert len(manifest["assets"]) == 3  # with the frame's preview
         assert vault.call("deleteProject", pid)["assetsDeleted"] == len(manifest["assets"])
         result = vault.import_bytes(archive, "round-trip.zip")
         assert result["assets"] == len(manifest["assets"]) and result["skipped"] == [], result
