@@ -22,6 +22,7 @@ from app.core.tasks import new_future, start_now
 
 from .jsconv import DomError, js_error_name, settle, to_js_record, to_py_record
 from .save_batch import SaveBatch, project_totals
+from .tx_end import ended
 
 _STRICT = js.JSON.parse('{"durability": "strict"}')
 _RELAXED = js.JSON.parse('{"durability": "relaxed"}')
@@ -38,6 +39,13 @@ async def _quota_message() -> str:
     except Exception:
         return "Browser storage is full. Delete projects you no longer need and try again."
 
+
+_STORES = ("projects", "assets", "blobs", "settings")
+
+_STALLED = ("The browser's storage stopped answering this page (a write it refused never ended), so this was "
+            "not done. Try again; if it keeps failing, reload the page.")
+_DEAD = ("The browser's storage stopped answering this page and did not answer a new connection either. "
+         "Reload the page to go on: what was stored before is kept.")
 
 _BLOCKED = ("The vault keeps your media in this browser's own storage, and the browser does not allow "
             "that here. Private windows and settings that block site data do this: open the vault in a "
@@ -82,6 +90,8 @@ class IdbStore:
         self._upgraded_elsewhere = False
         self._reopening: asyncio.Future | None = None
         self._proxies: list = []
+        self._waits: list = []  # futures waiting on this connection: failed if it stalls
+        self._dead = False  # stalled, and a new connection stalled too
 
     @classmethod
     async def open(cls, name: str = DB_NAME) -> "IdbStore":
@@ -129,6 +139,38 @@ class IdbStore:
         if self.on_storage_lost:
             self.on_storage_lost()
 
+    def _guard(self, fut):
+        """``fut`` (waiting on this connection) fails at once if the connection stalls."""
+        if len(self._waits) > 256:
+            self._waits = [w for w in self._waits if not w.done()]
+        self._waits.append(fut)
+        return fut
+
+    def _stalled(self) -> None:
+        """A transaction never ended (see tx_end): whatever waits on this connection would wait
+        for good. Fail it, and go on with a new connection if one answers."""
+        if self._reopening is not None and not self._reopening.done():
+            return
+        waits, self._waits = self._waits, []
+        for fut in waits:
+            if not fut.done():
+                fut.set_exception(StorageUnavailableError(_STALLED))
+        self._reopening = asyncio.ensure_future(self._replace())
+
+    async def _replace(self) -> None:
+        self.db.close()
+        try:
+            db = await _open_db(self.name)
+            probe = db.transaction(js.Array.of(*_STORES), "readonly")
+            probe.objectStore("projects").count()
+            # A transaction queued behind the stalled one keeps its stores locked even then.
+            await asyncio.wait_for(ended(probe, lambda: None), 5)
+        except Exception:
+            self._dead = True
+            return
+        self.db = db
+        self._watch()
+
     async def _close_event(self, wait_s: float = 0.5) -> None:
         """After a failed read: if the browser is closing the connection, its close event follows
         the abort (a retry before it lands on the same doomed connection); wait for it briefly."""
@@ -140,6 +182,8 @@ class IdbStore:
     async def _tx(self, stores: list[str], mode: str = "readonly"):
         if self._reopening is not None and not self._reopening.done():
             await self._reopening
+        if self._dead:
+            raise StorageUnavailableError(_DEAD)
         try:
             return self._transaction(stores, mode)
         except JsException as err:
@@ -160,7 +204,7 @@ class IdbStore:
 
     async def _commit(self, tx) -> None:
         try:
-            await settle(tx, ok="oncomplete", fail="onerror", also_fail="onabort", value=lambda: None)
+            await self._guard(ended(tx, self._stalled))
         except DomError as err:
             raise await self._commit_error(err) from None
 
@@ -182,7 +226,7 @@ class IdbStore:
         for attempt in (1, 2):
             tx = await self._tx([store])
             try:
-                return await settle(call(tx.objectStore(store)))
+                return await self._guard(settle(call(tx.objectStore(store))))
             except DomError as err:
                 # Begun on a connection the browser was closing (site data cleared; the request
                 # fails with AbortError, UnknownError or InvalidStateError): that connection is
@@ -248,7 +292,7 @@ class IdbStore:
             store = tx.objectStore(store_name)
             requests = js_keys.map(store.get.bind(store))  # get(key, index, array): the extras are ignored
             try:
-                await settle(tx, ok="oncomplete", fail="onerror", also_fail="onabort", value=lambda: None)
+                await self._guard(settle(tx, ok="oncomplete", fail="onerror", also_fail="onabort", value=lambda: None))
                 break
             except DomError as err:
                 if attempt == 2:  # see _read
@@ -281,7 +325,7 @@ class IdbStore:
         host app awaiting each save in turn); saves made in the same turn of the event loop as
         that one join it, and saves made while it is being written are written together next
         (a burst of 200 is two transactions). See save_batch."""
-        future = new_future()
+        future = self._guard(new_future())
         item = (project_id, entries, updated_at, future)
         batch = self._adding
         if batch is not None and batch.open:
@@ -305,15 +349,16 @@ class IdbStore:
     async def _add_in_new(self, items: list) -> None:
         batch = None
         try:
-            batch = SaveBatch(await self._tx(["assets", "blobs", "projects"], "readwrite"), self._add_failed)
+            batch = SaveBatch(await self._tx(["assets", "blobs", "projects"], "readwrite"), self._add_failed, self._stalled)
             for item in items:
                 batch.add(item)
         except Exception as err:
             if batch is not None:
                 batch.release()
             for item in items:
-                item[3].set_exception(err if not isinstance(err, JsException) else StorageUnavailableError(
-                    f"The browser refused to use the vault's storage ({err})."))
+                if not item[3].done():
+                    item[3].set_exception(err if not isinstance(err, JsException) else StorageUnavailableError(
+                        f"The browser refused to use the vault's storage ({err})."))
             return
         self._adding = batch
         asyncio.get_event_loop().call_soon(batch.close)
@@ -323,16 +368,22 @@ class IdbStore:
 
     async def _retry_alone(self, items: list, err: DomError) -> None:
         """A failed batch: alone, each save succeeds or fails on its own (some may fit in the quota)."""
-        if len(items) == 1:
-            items[0][3].set_exception(await self._commit_error(err))
+        if len(items) == 1 or err.stalled:  # retried on a stalled connection, they would queue behind it
+            error = await self._commit_error(err)
+            for item in items:
+                if not item[3].done():
+                    item[3].set_exception(error)
             return
         for item in items:
+            if item[3].done():
+                continue
             try:
-                batch = SaveBatch(await self._tx(["assets", "blobs", "projects"], "readwrite"), self._add_failed)
+                batch = SaveBatch(await self._tx(["assets", "blobs", "projects"], "readwrite"), self._add_failed, self._stalled)
                 batch.add(item)
                 batch.close()
             except Exception as one_err:
-                item[3].set_exception(one_err)  # a retry: the first attempt's error said it already
+                if not item[3].done():
+                    item[3].set_exception(one_err)  # a retry: the first attempt's error said it already
                 continue
             await asyncio.wait([item[3]])  # one after another
 
@@ -459,13 +510,13 @@ class IdbStore:
         index = tx.objectStore("assets").index("byBackup")
         # Every handler is attached before the first await: a request that finishes while another
         # is awaited would otherwise fire before anyone listens.
-        counts = {state: settle(index.count(js.IDBKeyRange.only(state))) for state in ("queued", "uploaded", "failed")}
+        counts = {state: self._guard(settle(index.count(js.IDBKeyRange.only(state)))) for state in ("queued", "uploaded", "failed")}
         return {state: int(await request) for state, request in counts.items()}
 
     async def backup_by_project(self) -> dict[str, dict]:
         tx = await self._tx(["assets"])
         index = tx.objectStore("assets").index("byBackup")
-        requests = {state: settle(index.getAll(js.IDBKeyRange.only(state))) for state in ("queued", "failed")}
+        requests = {state: self._guard(settle(index.getAll(js.IDBKeyRange.only(state)))) for state in ("queued", "failed")}
         out: dict[str, dict] = {}
         for state, request in requests.items():
             for meta in to_py_record(await request) or []:
@@ -487,20 +538,23 @@ class IdbStore:
 
         def got_parent(event, index):
             parent = event.target.result
-            parent_ref, meta, blob = items[index]
+            parent_ref, meta, _ = items[index]
             if parent is not None:
                 unmark = parent_ref in finished and js.Reflect.deleteProperty(parent, "pending")
                 if not parent.thumbnailRef:
                     parent.thumbnailRef = meta["ref"]
                     assets.put(to_js_record(meta))
-                    blobs.put(blob, meta["ref"])
                     attached[index] = True
                 if attached[index] or unmark:
                     assets.put(parent)
+            if not attached[index]:
+                blobs.delete(meta["ref"])
             pending[0] -= 1
             if pending[0] == 0:
                 _bump(projects, project_totals([m for (_, m, _), ok in zip(items, attached) if ok]), handlers=handlers)
 
+        for _, meta, blob in items:  # Blobs before any other request: see SaveBatch.add (WebKit)
+            blobs.put(blob, meta["ref"])
         for index, (parent_ref, _, _) in enumerate(items):
             handlers.append(create_proxy(lambda event, index=index: got_parent(event, index)))
             assets.get(parent_ref).onsuccess = handlers[-1]
@@ -511,25 +565,30 @@ class IdbStore:
         return attached
 
     async def put_missing_blob(self, ref: str, blob) -> str | None:
+        # Looked at first in a transaction of its own: in the write, the Blob must be the first
+        # request (see SaveBatch.add, WebKit). A restore by another tab in between writes the
+        # same checked bytes.
+        tx = await self._tx(["assets", "blobs"])
+        meta, key = (self._guard(settle(tx.objectStore("assets").get(ref))),
+                     self._guard(settle(tx.objectStore("blobs").getKey(ref))))
+        meta, key = await meta, await key
+        if meta is None or key is not None:
+            return None
         tx = await self._tx(["assets", "blobs"], "readwrite")
         assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")
         found: list = []
 
         def got_meta(event):
-            meta = event.target.result
-            if meta is not None:
-                blobs.getKey(ref).onsuccess = on_key
-                found.append(str(meta.projectId))
+            if event.target.result is None:  # deleted meanwhile: no orphan Blob
+                blobs.delete(ref)
+            else:
+                found.append(str(event.target.result.projectId))
 
-        def got_key(event):
-            if event.target.result is None:  # still missing: nobody restored it meanwhile
-                blobs.put(blob, ref)
-                found.append(True)
-
-        with _handler(got_meta) as on_meta, _handler(got_key) as on_key:
+        blobs.put(blob, ref)
+        with _handler(got_meta) as on_meta:
             assets.get(ref).onsuccess = on_meta
             await self._commit(tx)
-        return found[0] if len(found) == 2 else None
+        return found[0] if found else None
 
     async def delete_asset(self, ref: str):
         tx = await self._tx(["assets", "blobs", "projects"], "readwrite")

@@ -96,4 +96,5 @@ class DomError(Exception):
     def __init__(self, error_js):
         self.name = str(getattr(error_js, "name", "") or "UnknownError")
         self.message = str(getattr(error_js, "message", "") or "")
+        self.stalled = False  # its transaction never ended (see tx_end)
         super().__init__(f"{self.name}: {self.message}")

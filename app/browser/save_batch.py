@@ -1,6 +1,6 @@
 """Saves in one IndexedDB transaction, begun in the call that makes the first of them.
 
-    batch = SaveBatch(tx, on_done)     # tx: read-write over assets, blobs and projects
+    batch = SaveBatch(tx, on_done, on_stall)  # tx: read-write over assets, blobs and projects
     batch.add(item)                    # item: (project_id, [(ref, meta or its future, blob)], updated_at, future)
     # ... more saves while the transaction is active (the same turn of the event loop) ...
     # on commit: each item's future gets whether its project was there; on failure on_done(batch, DomError)
@@ -18,10 +18,11 @@ from __future__ import annotations
 from pyodide.ffi import create_proxy
 
 from .jsconv import DomError, to_js_record
+from .tx_end import watch
 
 
 class SaveBatch:
-    def __init__(self, tx, on_failed):
+    def __init__(self, tx, on_failed, on_stall):
         self.tx = tx
         self.projects, self.assets, self.blobs = (tx.objectStore(n) for n in ("projects", "assets", "blobs"))
         self.items: list = []
@@ -31,11 +32,9 @@ class SaveBatch:
         self._wanted: dict[str, int] = {}  # project ID -> its new updatedAt
         self._existing: dict = {}
         self._pending = 0
-        self._proxies = [create_proxy(f) for f in (self._got_project, self._arrived, self._finish,
-                                                   self._committed, self._failed)]
-        self._on_project, self._on_blob, self._on_wait, on_complete, on_fail = self._proxies
-        tx.oncomplete = on_complete
-        tx.onerror = tx.onabort = on_fail
+        self._proxies = [create_proxy(f) for f in (self._got_project, self._arrived, self._finish)]
+        self._on_project, self._on_blob, self._on_wait = self._proxies
+        watch(tx, self._committed, self._failed, on_stall)
 
     def add(self, item) -> None:
         """Issues the item's requests; raises (TransactionInactiveError) once the transaction
@@ -58,10 +57,9 @@ class SaveBatch:
 
     def release(self) -> None:
         self.done = True
-        for name in ("oncomplete", "onerror", "onabort"):
-            setattr(self.tx, name, None)
         for proxy in self._proxies:
             proxy.destroy()
+        self._proxies = []
 
     def _got_project(self, event) -> None:
         project = event.target.result
@@ -98,18 +96,21 @@ class SaveBatch:
 
     # The savers' futures are settled from the commit's own event: through a task awaiting it,
     # each save took two more turns of the event loop.
-    def _committed(self, _event) -> None:
+    def _committed(self) -> None:
+        if self.done:  # given up before it began (see IdbStore._add_in_new)
+            return
         self.release()
         items, self.items = self.items, []  # the Blobs are stored: held here no longer
         for (*_, future), ok in zip(items, [project_id in self._existing for project_id, *_ in items]):
             if not future.done():
                 future.set_result(ok)
 
-    def _failed(self, event) -> None:
+    def _failed(self, err: DomError) -> None:
+        if self.done:
+            return
         self.release()
         self.open = False
-        source = getattr(event, "target", None)
-        self._on_failed(self, DomError(getattr(self.tx, "error", None) or getattr(source, "error", None)))
+        self._on_failed(self, err)
 
 
 def _ready(meta) -> bool:

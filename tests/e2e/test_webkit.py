@@ -74,3 +74,41 @@ def test_in_a_private_session_a_save_says_why_and_every_later_call_answers(serve
         assert [p["id"] for p in vault.call("listProjects")] == [pid]
         assert vault.call("listAssets", pid) == []
         assert vault.call("createProject", {"title": "Still answering"}).startswith("p_")
+
+
+# WebKit's stall, caused on purpose: a read before the Blob in the vault's own save transaction
+# (the order the vault no longer uses). The transaction then neither commits nor aborts.
+READ_BEFORE_BLOB = """
+  const put = IDBObjectStore.prototype.put, seen = new WeakSet();
+  window.__restorePut = () => { IDBObjectStore.prototype.put = put; };
+  IDBObjectStore.prototype.put = function (...args) {
+    if (this.name === "blobs" && !seen.has(this.transaction)) {
+      seen.add(this.transaction);
+      this.transaction.objectStore("projects").get("-");
+    }
+    return put.apply(this, args);
+  };"""
+
+
+def test_in_a_private_session_a_write_that_never_ends_does_not_stall_the_vault(server):
+    png = image_bytes("PNG", (80, 60), seed=5)
+    with webkit_vault(server.url, on_disk=False) as vault:
+        vault.driver.set_script_timeout(30)  # without the watchdog, the list below waits for good
+        pid = vault.call("createProject", {"title": "Private"})
+        vault.driver.execute_script(READ_BEFORE_BLOB)
+        started = time.monotonic()
+        first = vault.save_bytes(pid, png, "image/png")
+        assert first["error"]["name"] == "StorageUnavailableError", first
+        assert "private window" in first["error"]["message"], first
+        assert time.monotonic() - started < 10  # the watchdog waits 2 s for the abort the spec promises
+        # Transactions the page had queued behind it stay stuck even on a new connection: every
+        # call now says so at once, and a reload (which ends them) brings the vault back.
+        for call in (("listProjects",), ("listAssets", pid), ("createProject", {"title": "Stuck"})):
+            answer = vault.call(*call)
+            assert answer["error"]["name"] == "StorageUnavailableError", (call, answer)
+            assert "Reload the page" in answer["error"]["message"], (call, answer)
+        vault.open()
+        assert [p["id"] for p in vault.call("listProjects")] == [pid]
+        assert vault.call("listAssets", pid) == []
+        again = vault.save_bytes(pid, png, "image/png")
+        assert again["error"]["name"] == "StorageUnavailableError" and "private window" in again["error"]["message"]
