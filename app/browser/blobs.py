@@ -15,6 +15,8 @@ from app.core.errors import InvalidInputError
 from app.core.tasks import new_future, start_now
 
 from .jsconv import to_js_record
+from .net import NetError, read
+from .net import fetch as net_fetch
 
 HEADS_BYTES = 16 * 1024 * 1024  # read together at most, whatever the number of saves in flight
 
@@ -134,7 +136,7 @@ class BrowserBlobs:
 
     async def fetch(self, url: str):
         try:
-            response = await js.fetch(url)
+            response = await net_fetch(url)
         except Exception:
             raise InvalidInputError(
                 f"Could not download {url}: the request failed (offline, blocked by CORS, or the server "
@@ -142,4 +144,7 @@ class BrowserBlobs:
         if not response.ok:
             raise InvalidInputError(f"Could not download {url}: the server answered {response.status} "
                                     f"{response.statusText}.".replace(" .", "."))
-        return await response.blob()
+        try:
+            return await read(response, "blob")
+        except NetError as err:
+            raise InvalidInputError(f"Could not download {url}: the connection broke off ({err.message}).") from None

@@ -14,6 +14,7 @@ from pyodide.ffi import create_once_callable
 from app.core.tracker import ProviderUnavailable
 
 from .jsconv import to_py_record
+from .net import fetch, read
 
 TIMEOUT_MS = 15_000
 
@@ -30,14 +31,14 @@ class FetchProvider:
         options.cache = "no-store"
         options.signal = controller.signal
         try:
-            response = await js.fetch(url, options)
+            response = await fetch(url, options)
             status = int(response.status)
             # A cross-origin provider must expose Retry-After (Access-Control-Expose-Headers).
             retry_after = response.headers.get("Retry-After")
             body = None
             if status == 200:
                 try:
-                    body = to_py_record(await response.json())
+                    body = to_py_record(await read(response, "json"))
                 except Exception:
                     body = None  # not JSON: the tracker treats it as a malformed answer
         except Exception:

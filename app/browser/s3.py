@@ -25,6 +25,7 @@ from app.core.backup.sigv4 import sign_headers
 from app.core.errors import RemoteError, RemoteUnreachableError
 
 from .jsconv import to_js_record
+from .net import NetError, fetch, read
 
 
 class S3Remote:
@@ -47,14 +48,21 @@ class S3Remote:
         if body is not None:
             options.body = body
         try:
-            response = await js.fetch(url, options)
+            response = await fetch(url, options)
         except Exception:  # a TypeError: offline, refused, or blocked by CORS (a page cannot tell which)
             raise unreachable(self.config, str(js.location.origin), bool(js.navigator.onLine)) from None
         if response.status in ok:
             return response
-        text = await response.text() if method != "HEAD" else ""
+        text = await self._body(response) if method != "HEAD" else ""
         code, message = _error_fields(text)
         raise refusal(int(response.status), code, message, action, self.config)
+
+    async def _body(self, response, how: str = "text"):
+        """A response's body; a connection that breaks off while it comes is the remote unreachable."""
+        try:
+            return await read(response, how)
+        except NetError:
+            raise unreachable(self.config, str(js.location.origin), bool(js.navigator.onLine)) from None
 
     async def _signed_by_host(self, method: str, url: str, headers: dict) -> dict:
         """signerUrl mode: the host's server signs (it keeps the secret); see the README's contract."""
@@ -63,12 +71,12 @@ class S3Remote:
                                 "cache": "no-store", "credentials": "include"})
         options.body = json.dumps({"method": method, "url": url, "headers": headers})
         try:
-            response = await js.fetch(signer, options)
+            response = await fetch(signer, options)
         except Exception:
             online = bool(js.navigator.onLine)
             raise RemoteUnreachableError(f"Could not reach the signer at {signer}." if online else
                                          "This device is offline. Backups wait and continue when it is back online.") from None
-        text = str(await response.text())
+        text = str(await self._body(response))
         if not response.ok:
             try:
                 said = str(json.loads(text).get("error") or "")
@@ -111,7 +119,7 @@ class S3Remote:
     async def get(self, key: str):
         response = await self._send("GET", key, f"read {key!r}", ok=(200, 404))
         if response.status == 404:
-            code, message = _error_fields(await response.text())
+            code, message = _error_fields(await self._body(response))
             if code == "NoSuchKey" or not code:
                 return None
             raise refusal(404, code, message, f"read {key!r}", self.config)
@@ -119,7 +127,7 @@ class S3Remote:
         if etag is None:
             raise RemoteError("The server's answer hides the ETag header, so manifests cannot be updated safely. "
                               "The bucket's CORS must expose the ETag header (ExposeHeaders: ETag).")
-        return await response.blob(), str(etag)
+        return await self._body(response, "blob"), str(etag)
 
     async def list(self, prefix: str, delimiter: str | None = None):
         keys, prefixes, token = [], [], None
@@ -130,7 +138,7 @@ class S3Remote:
             if token:
                 query["continuation-token"] = token
             response = await self._send("GET", None, "list objects", query)
-            doc = _xml(await response.text())
+            doc = _xml(await self._body(response))
             for node in doc.getElementsByTagName("Contents"):
                 keys.append({"key": _text(node, "Key"), "size": int(_text(node, "Size") or 0)})
             for node in doc.getElementsByTagName("CommonPrefixes"):
@@ -144,7 +152,7 @@ class S3Remote:
     async def start_multipart(self, key: str, mime: str) -> str:
         response = await self._send("POST", key, f"start uploading {key!r} in parts", {"uploads": ""},
                                     headers={"content-type": mime or "application/octet-stream"})
-        upload_id = _text(_xml(await response.text()), "UploadId")
+        upload_id = _text(_xml(await self._body(response)), "UploadId")
         if not upload_id:
             raise RemoteError(f"The server did not start a multipart upload of {key!r} (no UploadId).")
         return upload_id
@@ -165,7 +173,7 @@ class S3Remote:
             if marker:
                 query["part-number-marker"] = marker
             response = await self._send("GET", key, f"list the parts of {key!r}", query, ok=(200, 404))
-            text = await response.text()
+            text = await self._body(response)
             if response.status == 404:
                 code, message = _error_fields(text)
                 if code in ("NoSuchUpload", ""):
@@ -185,7 +193,7 @@ class S3Remote:
         response = await self._send("POST", key, f"finish uploading {key!r}", {"uploadId": upload_id},
                                     headers={"content-type": "application/xml"}, body=body)
         # S3 may answer 200 and still fail: the error is in the body.
-        code, message = _error_fields(await response.text())
+        code, message = _error_fields(await self._body(response))
         if code:
             raise refusal(500 if code == "InternalError" else 400, code, message, f"finish uploading {key!r}",
                           self.config)
