@@ -4,6 +4,7 @@ import shutil
 import pytest
 
 from tests.crash_watch import CrashWatch
+from tests.e2e.webkit import WebKitBrowser, virtual_screen
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -35,23 +36,42 @@ def browser_type_launch_args(browser_type_launch_args, browser_name):
 
 
 @pytest.fixture(scope="session")
-def browser(launch_browser, browser_name):
-    """pytest-playwright's shared browser; a Chromium's renderers' deaths recorded."""
-    browser = launch_browser()
+def browser(request, browser_name):
+    """pytest-playwright's shared browser; a Chromium's renderers' deaths recorded. WebKit comes
+    through WebDriver instead (tests/e2e/webkit.py), for the tests marked ``bridge``."""
+    if browser_name == "webkit":
+        with virtual_screen() as display:
+            yield WebKitBrowser(display)
+        return
+    browser = request.getfixturevalue("launch_browser")()
     if browser_name == "chromium":
         WATCH.attach(browser)
     yield browser
     browser.close()
 
 
-def pytest_collection_modifyitems(items):
+NOT_IN_WEBKIT: list[str] = []  # test IDs left out of the WebKit run (said in the summary)
+
+
+def pytest_collection_modifyitems(config, items):
     """``@pytest.mark.chromium_only("why")``: the test needs Chromium's DevTools protocol (or an
-    event only Chromium gives Playwright); in other engines it shows as skipped, with the why."""
+    event only Chromium gives Playwright); in other engines it shows as skipped, with the why.
+    WebKit runs the tests marked ``bridge``: those that meet the vault through its bridge and
+    plain page JS, which WebDriver can do; the rest drive the page with Playwright's locators,
+    routes, clock or contexts, which this WebKit (through Selenium) has not."""
+    kept = []
     for item in items:
         marker = item.get_closest_marker("chromium_only")
         engine = getattr(item, "callspec", None) and item.callspec.params.get("browser_name")
+        if engine == "webkit" and item.get_closest_marker("bridge") is None:
+            NOT_IN_WEBKIT.append(item.nodeid)
+            continue
         if marker is not None and engine not in (None, "chromium"):
             item.add_marker(pytest.mark.skip(reason=f"Chromium only: {marker.args[0]}"))
+        kept.append(item)
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i.nodeid in set(NOT_IN_WEBKIT)])
+        items[:] = kept
 
 
 def pytest_runtest_setup(item):
@@ -63,7 +83,7 @@ ENGINE_TIMES: dict[str, list] = {}  # engine -> [seconds, outcomes by name]
 
 def pytest_runtest_logreport(report):
     params = report.nodeid.rsplit("[", 1)[-1] if report.nodeid.endswith("]") else ""
-    engine = next((e for e in ("chromium", "firefox") if params.startswith(e)), None)
+    engine = next((e for e in ("chromium", "firefox", "webkit") if params.startswith(e)), None)
     if engine is None and "/e2e/test_webkit.py" in report.nodeid:
         engine = "webkit"
     if engine is None and "/unit/" not in report.nodeid:
@@ -81,6 +101,9 @@ def pytest_terminal_summary(terminalreporter):
         for engine, (seconds, outcomes) in sorted(ENGINE_TIMES.items()):
             said = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
             terminalreporter.write_line(f"{engine}: {said} in {seconds / 60:.1f} min")
+    if NOT_IN_WEBKIT:
+        terminalreporter.write_line(f"webkit: {len(NOT_IN_WEBKIT)} tests that drive the page's UI through Playwright "
+                                    "not run (deselected); see tests/conftest.py")
     if WATCH.crashes:
         terminalreporter.section("Chromium renderer crashes")
         for line in WATCH.crashes:

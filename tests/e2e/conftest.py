@@ -2,6 +2,7 @@ import pytest
 
 from tests.e2e.server import Server
 from tests.e2e.vault_page import VaultPage, page_errors
+from tests.e2e.webkit import pull_errors
 
 
 def pytest_collection_modifyitems(items):
@@ -23,4 +24,5 @@ def vault(page, server) -> VaultPage:
     vp = VaultPage(page, server.url)
     vp.open()
     yield vp
+    pull_errors(page)
     assert errors == [], f"uncaught errors in the page: {errors}"

@@ -152,6 +152,7 @@ def hostile_archives() -> dict:
     }
 
 
+@pytest.mark.bridge
 @pytest.mark.parametrize("case", list(hostile_archives()))
 def test_hostile_archives_are_refused_and_change_nothing(vault, case):
     data, reason = hostile_archives()[case]

@@ -60,8 +60,10 @@ def manifest(s3, prefix, pid):
     return json.loads(body) if body else None
 
 
+@pytest.mark.bridge
 def test_frames_a_host_app_saves_are_in_the_bucket_byte_for_byte(vault, s3, prefix):
     shown = vault.call("configureBackup", settings(s3, prefix))
+    assert "error" not in shown, shown
     assert shown["enabled"] and shown["bucket"] == s3.bucket and shown["prefix"] == prefix
     assert s3.keys[1] not in json.dumps(shown)  # the secret is never given back
     pid = vault.call("createProject", {"title": "Backed up"})
@@ -87,6 +89,7 @@ def test_frames_a_host_app_saves_are_in_the_bucket_byte_for_byte(vault, s3, pref
     assert s3.keys[1] not in vault.page.evaluate("() => JSON.stringify(localStorage)")
 
 
+@pytest.mark.bridge
 def test_wrong_keys_and_a_missing_bucket_are_named_and_change_nothing(vault, s3, prefix):
     wrong_secret = vault.call("configureBackup", settings(s3, prefix, secretAccessKey="not-the-secret-at-all"))
     assert wrong_secret["error"]["name"] == "RemoteAuthError", wrong_secret
@@ -118,6 +121,7 @@ def settled(vault, what="the backup queue drained"):
         vault.call("backupStatus")), what)
 
 
+@pytest.mark.bridge
 def test_a_project_restores_into_a_fresh_profile_with_identical_blobs_and_metadata(vault, second, s3, prefix):
     vault.call("configureBackup", settings(s3, prefix))
     pid = vault.call("createProject", {"title": "Storm", "prompt": "a storm at sea"})
@@ -136,6 +140,7 @@ def test_a_project_restores_into_a_fresh_profile_with_identical_blobs_and_metada
     assert second.call("listRemoteProjects")[0]["local"] is True
 
 
+@pytest.mark.bridge
 def test_an_object_altered_in_the_bucket_is_refused_on_restore(vault, second, s3, prefix):
     vault.call("configureBackup", settings(s3, prefix))
     pid = vault.call("createProject", {"title": "Tampered"})
@@ -193,6 +198,7 @@ def test_a_503_storm_is_ridden_out_and_leaves_local_data_alone(vault, s3, prefix
     assert storm["left"] == 0
 
 
+@pytest.mark.bridge
 def test_a_bucket_whose_cors_refuses_this_page_says_which_origin_to_allow(vault, s3, prefix):
     refused = vault.call("configureBackup", settings(s3, prefix, bucket=OTHER_BUCKET))
     assert refused["error"]["name"] == "RemoteUnreachableError", refused
@@ -200,6 +206,7 @@ def test_a_bucket_whose_cors_refuses_this_page_says_which_origin_to_allow(vault,
     assert vault.call("backupStatus")["enabled"] is False
 
 
+@pytest.mark.bridge
 def test_two_profiles_adding_to_one_project_both_end_with_the_union_and_deletions_hold(vault, second, s3, prefix):
     vault.call("configureBackup", settings(s3, prefix))
     pid = vault.call("createProject", {"title": "Shared"})

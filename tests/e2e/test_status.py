@@ -3,7 +3,9 @@ provider that throttles, fails, goes away or says hostile things."""
 
 import hashlib
 import json
+import time
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.vault_page import VaultPage
@@ -99,6 +101,28 @@ def test_the_demo_provider_generation_ends_stored_and_failed(vault):
     vault.page.click("#generation-project")
     expect(vault.page.locator("h1")).to_contain_text("Generation a1, b2, fail3")
     expect(vault.page.locator(".asset-card")).to_have_count(2)
+
+
+@pytest.mark.bridge
+def test_a_generation_tracked_through_the_bridge_ends_stored_and_failed(vault):
+    gen_id = vault.call("track", "a1,b2,fail3")
+    assert isinstance(gen_id, str), gen_id
+    deadline = time.monotonic() + 40
+    def running(gen) -> bool:  # a completed file is stored after the provider says so
+        return gen["status"] in ("pending", "processing") or any(
+            f["status"] == "completed" and not f["ref"] for f in gen["files"])
+    while running(gen := vault.call("generation", gen_id)):
+        assert time.monotonic() < deadline, gen
+        vault.page.wait_for_timeout(200)
+    assert gen["status"] == "error" and [f["status"] for f in gen["files"]] == ["completed", "completed", "error"], gen
+    assert "failed on purpose" in gen["files"][2]["error"], gen["files"][2]
+    for f in gen["files"][:2]:
+        assert vault.blob_sha256(f["ref"]) == hashlib.sha256(frame_png(f["fileId"], (640, 360))).hexdigest()
+        meta = vault.call("getMeta", f["ref"])
+        assert meta["params"]["fileId"] == f["fileId"] and meta["projectId"] == gen["projectId"]
+        assert meta["thumbnailRef"]  # the provider's thumbnail, stored beside it
+    [project] = [p for p in vault.call("listProjects") if p["id"] == gen["projectId"]]
+    assert project["assetCount"] == 4  # two frames and their two thumbnails
 
 
 def test_a_503_with_retry_after_is_honoured(page, server):

@@ -5,12 +5,14 @@ import json
 import re
 import zlib
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.vault_page import sha256
 from tests.media import data_url, image_bytes, wav_bytes
 
 
+@pytest.mark.bridge
 def test_twenty_frames_survive_a_reload_byte_for_byte(vault):
     pid = vault.call("createProject", {"title": "Twenty frames", "frameCount": 20})
     frames = [image_bytes("PNG", (320, 240), seed=i, noise=True) for i in range(20)]
@@ -28,6 +30,7 @@ def test_twenty_frames_survive_a_reload_byte_for_byte(vault):
     assert vault.local_storage_bytes() < 16 * 1024
 
 
+@pytest.mark.bridge
 def test_bad_inputs_are_invalid_input_errors_and_store_nothing(vault):
     pid = vault.call("createProject", {"title": "Bad inputs"})
     good = vault.call("saveDataUrl", pid, data_url(image_bytes(), "image/png"))
@@ -51,6 +54,7 @@ def test_bad_inputs_are_invalid_input_errors_and_store_nothing(vault):
     assert vault.call("getMeta", "a_doesnotexist") is None and vault.call("getBlob", "a_doesnotexist") is None
 
 
+@pytest.mark.bridge
 def test_a_burst_of_saves_succeeds_or_fails_save_by_save(vault):
     # Saves issued together share one IndexedDB transaction; each must still stand alone.
     one = vault.call("createProject", {"title": "One"})
@@ -77,6 +81,7 @@ def test_a_burst_of_saves_succeeds_or_fails_save_by_save(vault):
     assert [p["id"] for p in vault.call("listProjects")] == [one]
 
 
+@pytest.mark.bridge
 def test_blobs_of_a_burst_that_turn_out_bad_are_not_left_behind(vault):
     # A Blob's write starts before its type is known; a refused one must leave no bytes behind.
     pid = vault.call("createProject", {"title": "Blobs"})
@@ -249,6 +254,7 @@ def test_a_recorded_video_is_stored_with_a_poster_frame(vault):
     expect(player).to_have_js_property("readyState", 4, timeout=10_000)
 
 
+@pytest.mark.bridge
 def test_saves_awaited_in_turn_and_made_in_one_burst_all_land_whole(vault):
     # A save made while none is written begins its transaction at once; saves made meanwhile
     # go together in the next: each must land with its own bytes and metadata either way.

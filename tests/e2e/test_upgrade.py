@@ -2,6 +2,8 @@
 
 import zlib
 
+import pytest
+
 from tests.e2e.vault_page import VaultPage, sha256
 from tests.media import image_bytes, wav_bytes
 
@@ -42,6 +44,7 @@ PENDING_MARKS = """async () => {
 }"""
 
 
+@pytest.mark.bridge
 def test_a_version_1_database_gets_project_counters_and_keeps_every_byte(page, server):
     import base64
     png, wav = image_bytes("PNG", (50, 40), seed=5), wav_bytes(0.1)

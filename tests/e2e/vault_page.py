@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 READY_TIMEOUT_MS = 60_000
 
@@ -53,7 +53,12 @@ class VaultPage:
         drew but lost the promise (or rejected it) fails here."""
         outcome = self.ready_outcome()
         assert outcome == "ready", f"window.assetVaultReady did not resolve to the bridge: {outcome}"
-        expect(self.page.locator("body")).to_have_attribute("data-state", "ready")
+        state = self.page.evaluate("""() => new Promise((resolve) => {
+            const until = Date.now() + 5000;
+            const look = () => document.body.dataset.state === "ready" || Date.now() > until
+              ? resolve(document.body.dataset.state) : setTimeout(look, 20);
+            look(); })""")
+        assert state == "ready", f"the page says {state!r} after window.assetVaultReady resolved"
 
     def ready_outcome(self) -> str:
         """'ready', or what went wrong: no promise, a rejection (its name and message), a time-out."""
