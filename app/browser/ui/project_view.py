@@ -98,11 +98,14 @@ class ProjectView:
             project = await self.shell.vault.get_project(self.project_id)
         except NotFoundError:
             return False  # gone: the full redraw says so
+        self._head(project)
+        self._summarise(project)
+        return True
+
+    def _head(self, project: dict) -> None:
         self.title.textContent = project["title"]
         self.prompt.textContent = project.get("prompt") or ""
         self.prompt.hidden = not project.get("prompt")
-        self._summarise(project)
-        return True
 
     def _summarise(self, project: dict) -> None:
         self.asset_count = project.get("assetCount", 0)  # with previews: what deleting removes
@@ -125,9 +128,12 @@ class ProjectView:
             self.grid.show_backup(await self.shell.vault.get_metas(sorted(backed)))
         # This project's own record (created, counts, fields): its head, in place. A full redraw
         # re-read every asset, and one lands just after the view opens on a project made a moment ago.
-        own = [c for c in changes if isinstance(c, dict) and c.get("type") == "project"
-               and c.get("projectId") == self.project_id and c.get("action") in ("created", "updated")]
-        changes = [c for c in changes if not any(c is o for o in own)]
+        own, rest = [], []
+        for c in changes:
+            mine = (isinstance(c, dict) and c.get("type") == "project" and c.get("projectId") == self.project_id
+                    and c.get("action") in ("created", "updated"))
+            (own if mine else rest).append(c)
+        changes = rest
         if own and not changes and self.grid is not None and not self.busy:
             return await self._refresh_head()
         if not changes:
@@ -154,6 +160,8 @@ class ProjectView:
         if media and any(a["createdAt"] > b["createdAt"] for a, b in zip(media, media[1:])):
             media.sort(key=lambda m: m["createdAt"])
         self.grid.replace(media)
+        if own:  # renamed or edited in the same batch as asset changes
+            self._head(project)
         self._summarise(project)
         self._empty_note()
         return True
