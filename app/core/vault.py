@@ -249,9 +249,9 @@ class Vault:
         self._stored(meta, blob)
         return meta["ref"]
 
-    def _stored(self, meta: dict, blob: Blob) -> None:
+    def _stored(self, meta: dict, blob: Blob, previews: bool = True) -> None:
         self._publish("asset", "created", meta["projectId"], meta["ref"])
-        self._after_store(meta, blob)
+        self._after_store(meta, blob, previews)
 
     async def add_rescued(self, entries: list[tuple[dict, Blob]], project: dict | None) -> None:
         """Store assets rescued from localStorage, with their new project record the first time."""
@@ -264,15 +264,16 @@ class Vault:
 
     async def import_project(self, project: dict, entries: list[tuple[dict, Blob]], restored: bool = False) -> bool:
         """Add an imported project with its assets, all or nothing; False if an ID is taken.
-        ``restored``: it came from the backup, so it is backed up already."""
+        ``restored``: it came from the backup, so it is backed up already, and its previews come
+        from there too (see add_restored)."""
         if restored:
             entries = [(dict(meta, backup=BACKUP_DONE), blob) for meta, blob in entries]
-        entries = [(self._owing(meta), blob) for meta, blob in entries]
+        entries = [(self._owing(meta, previews=not restored), blob) for meta, blob in entries]
         if not await self.store.import_project(project, entries):
             return False
         self._publish("project", "created", project["id"])
         for meta, blob in entries:
-            self._after_store(meta, blob)
+            self._after_store(meta, blob, previews=not restored)
         return True
 
     async def project_contents(self, project_id: object) -> tuple[dict, list[dict], Awaitable[dict]]:
@@ -361,10 +362,10 @@ class Vault:
         return (self.thumbnails is not None and meta["role"] != THUMBNAIL_ROLE and meta["kind"] != "audio"
                 and not meta.get("thumbnailRef"))
 
-    def _owing(self, meta: dict) -> dict:
+    def _owing(self, meta: dict, previews: bool = True) -> dict:
         """Marks a record about to be written as owed background work: ``pending`` (indexed, and
         absent otherwise) lets a restart find the unfinished few without reading every record."""
-        if meta["crc32"] is None or self._wants_preview(meta):
+        if meta["crc32"] is None or (previews and self._wants_preview(meta)):
             meta["pending"] = 1
         return self._for_backup(meta)
 
@@ -375,13 +376,13 @@ class Vault:
             meta.setdefault("backup", BACKUP_QUEUED)
         return meta
 
-    def _after_store(self, meta: dict, blob: Blob) -> None:
+    def _after_store(self, meta: dict, blob: Blob, previews: bool = True) -> None:
         """Queue what a stored asset still needs; saves never wait for it."""
         jobs = 0
         if meta["crc32"] is None:
             self._crc_queue.append((meta, blob))
             jobs += 1
-        if self._wants_preview(meta):
+        if previews and self._wants_preview(meta):
             self._thumb_queue.append((meta, blob))
             jobs += 1
         if jobs:
@@ -588,14 +589,28 @@ class Vault:
         return await self.store.bytes_queued()
 
     async def add_restored(self, project_id: str, entries: list[tuple[dict, Blob]]) -> bool:
-        """Add assets fetched from the backup (another device's) to a local project, all or nothing."""
-        metas = [self._owing(dict(meta, backup=BACKUP_DONE)) for meta, _ in entries]
+        """Add assets fetched from the backup (another device's) to a local project, all or nothing.
+        No preview is made here for them: the device that made an asset makes its preview and
+        backs it up, and a second one made here would be backed up too, two previews of one
+        frame in every copy. One that comes later is linked by add_restored_previews."""
+        metas = [self._owing(dict(meta, backup=BACKUP_DONE), previews=False) for meta, _ in entries]
         if not await self.store.add_to_project(project_id, [(m["ref"], m, b) for m, (_, b) in zip(metas, entries)],
                                                self.clock()):
             return False
         for meta, (_, blob) in zip(metas, entries):
-            self._stored(meta, blob)
+            self._stored(meta, blob, previews=False)
         return True
+
+    async def add_restored_previews(self, entries: list[tuple[dict, Blob]]) -> int:
+        """Previews fetched from the backup for assets this device holds, each linked to its
+        parent unless the parent has one; how many were."""
+        items = [(meta["params"]["thumbnailOf"], dict(meta, backup=BACKUP_DONE), blob) for meta, blob in entries]
+        attached = await self.store.attach_thumbnails(items)
+        for (parent_ref, meta, _), ok in zip(items, attached):
+            if ok:
+                self._publish("asset", "created", meta["projectId"], meta["ref"])
+                self._publish("asset", "updated", meta["projectId"], parent_ref)
+        return sum(attached)
 
     async def put_missing_blob(self, ref: str, blob: Blob) -> bool:
         """A lost Blob fetched back (from the backup, its CRC-32 checked by the caller)."""

@@ -224,7 +224,8 @@ def test_two_profiles_adding_to_one_project_both_end_with_the_union_and_deletion
         device.call("syncNow")
     doc = manifest(s3, prefix, pid)
     listed = {a["ref"] for a in doc["assets"]}
-    assert set(first[1:] + mine + theirs) <= listed and len(listed) == 12  # 6 frames, 6 previews
+    rows = sorted((a["role"], a["ref"], a.get("params", {}).get("thumbnailOf")) for a in doc["assets"])
+    assert set(first[1:] + mine + theirs) <= listed and len(listed) == 12, rows  # 6 frames, 6 previews
     assert first[0] in doc["deleted"] and preview in doc["deleted"] and not {first[0], preview} & listed
     for device in (vault, second):
         assert {a["ref"] for a in device.call("listAssets", pid)} == listed

@@ -286,6 +286,55 @@ def test_two_devices_adding_to_one_project_both_end_with_the_union(two, bucket, 
     assert {r["ref"] for r in remote_manifest(bucket, pid)["assets"]} >= set(first + from_a + from_b)
 
 
+def test_a_frame_pulled_before_its_preview_gets_that_preview_not_one_made_here(two, bucket, run):
+    """Found in WebKit: a device that pulled another's frame before its preview was up made a
+    preview of its own, backed it up, and every copy ended with two previews of that frame."""
+    a, b = two
+    run(a.configure())
+    pid = run(a.vault.create_project({"title": "Shared"}))
+    run(frames(a, pid, 1))
+    run(a.idle(uploaded=2))
+    run(b.configure())
+    run(b.backup.restore_project(pid))
+    gate = asyncio.Event()
+    make = b.vault.thumbnails.make
+
+    async def held_previews(*args):  # b's decoder is slow: its frames go up before their previews
+        await gate.wait()
+        return await make(*args)
+
+    b.vault.thumbnails.make = held_previews
+
+    async def frames_up_then_pull():
+        refs = await frames(b, pid, 2, seed=30)
+        for _ in range(2000):
+            listed = {r["ref"] for r in (remote_manifest(bucket, pid) or {}).get("assets", [])}
+            if set(refs) <= listed:
+                break
+            await asyncio.sleep(0.001)
+        made = len(a.vault.thumbnails.made)
+        pulled = await a.backup.sync_now()
+        await a.vault.settled()
+        return refs, pulled, len(a.vault.thumbnails.made) - made
+
+    try:
+        refs, pulled, made_here = run(frames_up_then_pull())
+        assert pulled["downloaded"] == 2 and made_here == 0
+        assert all(run(a.vault.get_meta(r))["thumbnailRef"] is None for r in refs)
+    finally:
+        gate.set()  # else b's held previews keep the test's loop from ever draining
+    run(b.idle())
+    run(b.backup.sync_now())
+    run(a.backup.sync_now())
+    previews = [r for r in remote_manifest(bucket, pid)["assets"] if r["params"].get("thumbnailOf") in refs]
+    assert sorted(r["params"]["thumbnailOf"] for r in previews) == sorted(refs)  # one each
+    for ref in refs:
+        theirs = run(b.vault.get_meta(ref))["thumbnailRef"]
+        assert theirs and run(a.vault.get_meta(ref))["thumbnailRef"] == theirs
+        assert run(a.vault.get_blob(theirs)).data == run(b.vault.get_blob(theirs)).data
+    assert run(a.vault.get_project(pid))["assetCount"] == run(b.vault.get_project(pid))["assetCount"] == 6
+
+
 def test_restore_gives_identical_media_and_metadata_on_a_fresh_device(two, bucket, run):
     a, b = two
     run(a.configure())

@@ -47,11 +47,17 @@ async def pull(backup, project_id: str, doc: dict, manifest: Manifest) -> tuple[
     # Nor the preview of a deleted asset, which a manifest written by an older version still lists.
     missing = [a for a in manifest.assets if a.ref not in local and a.ref not in gone
                and a.options.params.get("thumbnailOf") not in gone]
+    # Previews of assets here already (their device made them after this one pulled the asset)
+    # are linked to them; the rest come in as assets.
+    late = [a for a in missing if a.options.params.get("thumbnailOf") in local]
+    missing = [a for a in missing if a not in late]
     added = 0
     if missing:
         entries = await _fetch_checked(backup, backup.config.prefix, project_id, missing)
         if await vault.add_restored(project_id, entries):
             added = len(entries)
+    if late:
+        added += await vault.add_restored_previews(await _fetch_checked(backup, backup.config.prefix, project_id, late))
     removed = 0
     for ref in doc.get("deleted") or {}:
         if ref in local and await vault.delete_asset(ref):
