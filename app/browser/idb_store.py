@@ -40,7 +40,7 @@ async def _quota_message() -> str:
         return "Browser storage is full. Delete projects you no longer need and try again."
 
 
-_STORES = ("projects", "assets", "blobs", "settings")
+_STORES = tuple(step["store"] for _, steps in MIGRATIONS for step in steps if step["op"] == "createStore")
 
 _STALLED = ("The browser's storage stopped answering this page (a write it refused never ended), so this was "
             "not done. Try again; if it keeps failing, reload the page.")
@@ -91,6 +91,7 @@ class IdbStore:
         self._reopening: asyncio.Future | None = None
         self._proxies: list = []
         self._waits: list = []  # futures waiting on this connection: failed if it stalls
+        self._prune_at = 256  # the finished are dropped when the list reaches this (then twice what is left)
         self._dead = False  # stalled, and a new connection stalled too
 
     @classmethod
@@ -141,8 +142,9 @@ class IdbStore:
 
     def _guard(self, fut):
         """``fut`` (waiting on this connection) fails at once if the connection stalls."""
-        if len(self._waits) > 256:
+        if len(self._waits) >= self._prune_at:  # a burst of 10,000 saves: not a scan per save
             self._waits = [w for w in self._waits if not w.done()]
+            self._prune_at = max(256, 2 * len(self._waits))
         self._waits.append(fut)
         return fut
 
@@ -159,6 +161,7 @@ class IdbStore:
 
     async def _replace(self) -> None:
         self.db.close()
+        db = None
         try:
             db = await _open_db(self.name)
             probe = db.transaction(js.Array.of(*_STORES), "readonly")
@@ -166,6 +169,8 @@ class IdbStore:
             # A transaction queued behind the stalled one keeps its stores locked even then.
             await asyncio.wait_for(ended(probe, lambda: None), 5)
         except Exception:
+            if db is not None:
+                db.close()
             self._dead = True
             return
         self.db = db

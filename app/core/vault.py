@@ -545,14 +545,18 @@ class Vault:
                 default_name="")
             items.append((parent["ref"], self._for_backup(meta), blob))
         finished = self._settle_jobs(parent["ref"] for parent, _ in pairs) if background else set()
+        attached = await self._attach_items(items, finished)
+        return [meta["ref"] if ok else None for (_, meta, _), ok in zip(items, attached)]
+
+    async def _attach_items(self, items: list[tuple[str, dict, Blob]], finished: set[str] = frozenset()) -> list[bool]:
+        """(parent ref, preview metadata, Blob): each stored and linked unless its parent is gone
+        or has a preview; each one that was is announced with its parent."""
         attached = await self.store.attach_thumbnails(items, finished)
-        refs = []
         for (parent_ref, meta, _), ok in zip(items, attached):
-            refs.append(meta["ref"] if ok else None)
             if ok:
                 self._publish("asset", "created", meta["projectId"], meta["ref"])
                 self._publish("asset", "updated", meta["projectId"], parent_ref)
-        return refs
+        return attached
 
     # -- backup: its queue is the ``backup`` mark of each record (see _for_backup) ----------
 
@@ -605,12 +609,7 @@ class Vault:
         """Previews fetched from the backup for assets this device holds, each linked to its
         parent unless the parent has one; how many were."""
         items = [(meta["params"]["thumbnailOf"], dict(meta, backup=BACKUP_DONE), blob) for meta, blob in entries]
-        attached = await self.store.attach_thumbnails(items)
-        for (parent_ref, meta, _), ok in zip(items, attached):
-            if ok:
-                self._publish("asset", "created", meta["projectId"], meta["ref"])
-                self._publish("asset", "updated", meta["projectId"], parent_ref)
-        return sum(attached)
+        return sum(await self._attach_items(items))
 
     async def put_missing_blob(self, ref: str, blob: Blob) -> bool:
         """A lost Blob fetched back (from the backup, its CRC-32 checked by the caller)."""

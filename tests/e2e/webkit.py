@@ -183,13 +183,23 @@ class SeleniumPage:
         self.driver.quit()
 
 
+class _NoTracing:
+    """pytest-playwright stops a context's tracing when it closes it: there is none here."""
+
+    def start(self, **_options) -> None:
+        pass
+
+    def stop(self, **_options) -> None:
+        pass
+
+
 class WebKitContext:
     """A browser profile of its own, kept on disk (WebKit refuses Blobs in an ephemeral one)."""
 
     def __init__(self, display: str):
         self.display = display
         self.pages: list[SeleniumPage] = []
-        self.tracing = type("NoTracing", (), {"stop": lambda *a, **k: None, "start": lambda *a, **k: None})()
+        self.tracing = _NoTracing()
         self._dir = tempfile.mkdtemp(prefix="webkit-profile-")
 
     def on(self, _event: str, _handler) -> None:
