@@ -44,6 +44,53 @@ class Scope:
         self._urls, self._proxies = [], []
 
 
+class Keyed:
+    """The children of ``parent``, each kept by a key and built again only when its signature
+    changes. A redraw that rebuilt everything took the node under a pressed mouse button out of
+    the document and put an equal one back, and the browser then fired no click: a person's click
+    on a link or button was lost whenever a save or a poll landed during it. Each child owns a
+    Scope (its listeners and object URLs), freed when the child goes."""
+
+    def __init__(self, parent):
+        self.parent = parent
+        self._kept: dict = {}  # key -> (signature, node, scope)
+
+    def stale(self, key, signature) -> bool:
+        kept = self._kept.get(key)
+        return kept is None or kept[0] != signature
+
+    def update(self, items) -> None:
+        """``items``: ``(key, signature, build)`` in display order; ``build(scope)`` makes the node."""
+        old, self._kept = self._kept, {}
+        at = self.parent.firstChild
+        for key, signature, build in items:
+            entry = old.pop(key, None)
+            if entry is None or entry[0] != signature:
+                scope = Scope()
+                node = build(scope)
+                if entry is not None:
+                    if at is not None and entry[1].isSameNode(at):
+                        at = node
+                    if entry[1].parentNode is not None:
+                        entry[1].replaceWith(node)
+                    entry[2].dispose()
+                entry = (signature, node, scope)
+            node = entry[1]
+            if at is not None and node.isSameNode(at):
+                at = at.nextSibling
+            else:
+                self.parent.insertBefore(node, at)
+            self._kept[key] = entry
+        for _signature, node, scope in old.values():
+            node.remove()
+            scope.dispose()
+
+    def dispose(self) -> None:
+        for _signature, _node, scope in self._kept.values():
+            scope.dispose()
+        self._kept = {}
+
+
 def h(tag: str, attrs: dict | None = None, *children):
     el = js.document.createElement(tag)
     for key, value in (attrs or {}).items():

@@ -10,7 +10,7 @@ from app.core import fmt
 from app.core.errors import VaultError
 from app.core.fileids import parse_ids
 
-from .dom import Scope, accept_drops, h
+from .dom import Keyed, Scope, accept_drops, h
 
 SUMMARY_EVERY_S = 2.0
 
@@ -18,12 +18,13 @@ SUMMARY_EVERY_S = 2.0
 class ProjectsView:
     def __init__(self, shell):
         self.shell = shell
-        self.scope = Scope()
-        # The form outlives redraws (a host app's saves redraw the list) so typing is not lost.
+        # The page's parts and cards outlive redraws (a host app's saves redraw the list), so
+        # typing, focus and a click in progress are not lost; only what changed is built again.
         self.form_scope = Scope()
-        self.form = None
-        self.importer = None
-        self.tracking = None
+        self.section = h("section")
+        self.listing = h("ul", {"class": "projects", "id": "projects"})
+        self.parts = Keyed(self.section)
+        self.cards = Keyed(self.listing)
         self._shown: dict[str, dict] = {}  # the projects listed, by ID
         self._summaries = None
 
@@ -50,7 +51,8 @@ class ProjectsView:
                 old.replaceWith(fresh)
 
     def dispose(self) -> None:
-        self.scope.dispose()
+        self.parts.dispose()
+        self.cards.dispose()
         self.form_scope.dispose()
 
     async def render(self):
@@ -58,35 +60,32 @@ class ProjectsView:
         legacy = await self.shell.bridge.scan_legacy()
         backing_up = self.shell.backup is not None and self.shell.backup.config is not None
         pending = await self.shell.vault.backup_by_project() if backing_up else {}
-        old_scope, self.scope = self.scope, Scope()
-        section = h("section", None, h("h1", None, "Projects"), self.form or self._new_project_form(),
-                    self.importer or self._import_zone(), self.tracking or self._tracking_panel(),
-                    self.shell.backup_panel.element if self.shell.backup_panel else None)
-        if legacy:
-            section.appendChild(self._legacy_panel(legacy))
-        if not projects:
-            section.appendChild(h("p", {"class": "empty"},
-                                  "No projects yet. Create one, or let a generator save into the vault."))
         self._shown = {p["id"]: p for p in projects}
-        listing = h("ul", {"class": "projects", "id": "projects"})
-        for p in reversed(projects):
-            listing.appendChild(h("li", {"class": "project-card", "data-project-id": p["id"]},
-                                  h("a", {"href": f"#/project/{p['id']}", "class": "project-title"}, p["title"]),
-                                  h("span", {"class": "meta"},
-                                    f"{p['assetCount']} files · {fmt.size(p['bytes'])} · created "
-                                    + str(js.Date.new(p["createdAt"]).toLocaleString()),
-                                    _backup_summary(p, pending.get(p["id"])) if backing_up else None)))
-        section.appendChild(listing)
-        old_scope.dispose()
-        return section
+        panel = self.shell.backup_panel
+        parts = [("title", None, lambda _s: h("h1", None, "Projects")),
+                 ("form", None, lambda _s: self._new_project_form()),
+                 ("import", None, lambda _s: self._import_zone()),
+                 ("tracking", None, lambda _s: self._tracking_panel())]
+        if panel:
+            parts.append(("backup", None, lambda _s: panel.element))
+        if legacy:
+            seen = tuple((f["key"], f["dataUrls"], f["bytes"]) for f in legacy)
+            parts.append(("legacy", seen, lambda scope: self._legacy_panel(legacy, scope)))
+        if not projects:
+            parts.append(("empty", None, lambda _s: h("p", {"class": "empty"}, "No projects yet. Create one, "
+                                                      "or let a generator save into the vault.")))
+        parts.append(("list", None, lambda _s: self.listing))
+        self.parts.update(parts)
+        self.cards.update(_card_item(p, backing_up, pending.get(p["id"])) for p in reversed(projects))
+        return self.section
 
     def _new_project_form(self):
         title_input = h("input", {"name": "title", "placeholder": "New project title", "required": True,
                                   "maxlength": "200", "aria-label": "Project title"})
-        self.form = h("form", {"class": "row", "id": "new-project"}, title_input,
-                      h("button", {"type": "submit"}, "Create project"))
-        self.form.addEventListener("submit", self.form_scope.on(lambda e: self._create(e, title_input)))
-        return self.form
+        form = h("form", {"class": "row", "id": "new-project"}, title_input,
+                 h("button", {"type": "submit"}, "Create project"))
+        form.addEventListener("submit", self.form_scope.on(lambda e: self._create(e, title_input)))
+        return form
 
     def _import_zone(self):
         picker = h("input", {"type": "file", "id": "import-input", "accept": ".zip,application/zip",
@@ -99,8 +98,7 @@ class ProjectsView:
                  h("strong", None, "Import a project archive (.zip)"), " — drop it here or ", picker)
 
         accept_drops(zone, self.form_scope, lambda files: self._import(files, None))
-        self.importer = h("div", {"class": "add"}, zone, self._import_progress)
-        return self.importer
+        return h("div", {"class": "add"}, zone, self._import_progress)
 
     def _import(self, files, picker) -> None:
         if files is None or files.length == 0:
@@ -172,16 +170,15 @@ class ProjectsView:
             recent.append(h("li", None, h("a", {"href": "#/status/" + ",".join(gen.file_ids)},
                                           ", ".join(gen.file_ids[:5]) + ("…" if len(gen.file_ids) > 5 else "")),
                             f" · {gen.status()} · {gen.progress():.0f}%"))
-        self.tracking = h("div", {"class": "panel", "id": "tracking"},
-                          h("h2", None, "Track a generation"),
-                          h("p", {"class": "meta"}, "Paste comma-separated file IDs; finished media is stored "
-                            "in the vault so it stays available offline."),
-                          form,
-                          h("details", {"id": "settings"}, h("summary", None, "Status provider"),
-                            h("p", {"class": "meta"}, "Where file status is asked: GET <provider>/api/file/<id>. "
-                              "Empty means this page's own server."), settings),
-                          h("ul", {"id": "recent-generations"}, *recent) if recent else None)
-        return self.tracking
+        return h("div", {"class": "panel", "id": "tracking"},
+                 h("h2", None, "Track a generation"),
+                 h("p", {"class": "meta"}, "Paste comma-separated file IDs; finished media is stored "
+                   "in the vault so it stays available offline."),
+                 form,
+                 h("details", {"id": "settings"}, h("summary", None, "Status provider"),
+                   h("p", {"class": "meta"}, "Where file status is asked: GET <provider>/api/file/<id>. "
+                     "Empty means this page's own server."), settings),
+                 h("ul", {"id": "recent-generations"}, *recent) if recent else None)
 
     def _create(self, event, title_input) -> None:
         event.preventDefault()
@@ -192,14 +189,14 @@ class ProjectsView:
 
         self.shell.run(create())
 
-    def _legacy_panel(self, found: list[dict]):
+    def _legacy_panel(self, found: list[dict], scope: Scope):
         total = sum(f["bytes"] for f in found)
         count = sum(f["dataUrls"] for f in found)
         items = h("ul", None, *[
             h("li", None, h("code", None, f["key"]), f": {f['dataUrls']} files, {fmt.size(f['bytes'])}")
             for f in found])
         button = h("button", {"id": "rescue-legacy"}, "Move them into the vault")
-        button.addEventListener("click", self.scope.on(lambda _e: self._rescue(button)))
+        button.addEventListener("click", scope.on(lambda _e: self._rescue(button)))
         return h("div", {"class": "panel warn", "id": "legacy-panel"},
                  h("h2", None, "Media found in localStorage"),
                  h("p", None, f"{count} base64 files ({fmt.size(total)}) are stored in localStorage, which "
@@ -223,6 +220,22 @@ class ProjectsView:
             js.location.hash = f"#/project/{result['projectId']}"
 
         self.shell.run(rescue())
+
+
+def _card_item(p: dict, backing_up: bool, pending: dict | None):
+    """The project's card for ``Keyed``: built again only when what it shows changed."""
+    signature = (p["title"], p["assetCount"], p["bytes"], p["createdAt"], backing_up,
+                 pending and (pending["queued"], pending["failed"]))
+
+    def build(_scope):
+        return h("li", {"class": "project-card", "data-project-id": p["id"]},
+                 h("a", {"href": f"#/project/{p['id']}", "class": "project-title"}, p["title"]),
+                 h("span", {"class": "meta"},
+                   f"{p['assetCount']} files · {fmt.size(p['bytes'])} · created "
+                   + str(js.Date.new(p["createdAt"]).toLocaleString()),
+                   _backup_summary(p, pending) if backing_up else None))
+
+    return p["id"], signature, build
 
 
 def _backup_summary(project: dict, pending: dict | None):

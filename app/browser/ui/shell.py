@@ -94,8 +94,8 @@ class Shell:
         except Exception as err:
             self.report(err)
             return
-        if view is self.view:
-            clear(container)
+        if view is self.view and not (container.childNodes.length == 1 and node.isSameNode(container.firstChild)):
+            clear(container)  # a view that keeps its tree (and the node under the pointer) is left in place
             append(container, node)
             focused()
 

@@ -13,7 +13,7 @@ from app.core import fmt
 from app.core.fileids import MAX_IDS, describe, split_ids
 from app.core.status import COMPLETED, ERROR, PENDING, PROCESSING
 
-from .dom import Scope, h
+from .dom import Keyed, h
 
 LABELS = {PENDING: "Waiting to start", PROCESSING: "Generating", COMPLETED: "Done", ERROR: "Failed"}
 
@@ -28,13 +28,17 @@ class StatusView:
         self.over = self.valid[MAX_IDS:]
         self.valid = self.valid[:MAX_IDS]
         self.gen_id = None
-        self.scope = Scope()
+        self.section = h("section", {"class": "status"})
+        self.files = h("ul", {"class": "grid", "id": "files"})
+        self.parts = Keyed(self.section)
+        self.cards = Keyed(self.files)
 
     def shows(self, key) -> bool:
         return key is None or (self.gen_id is not None and key == f"gen:{self.gen_id}")
 
     def dispose(self) -> None:
-        self.scope.dispose()
+        self.parts.dispose()
+        self.cards.dispose()
 
     async def _generation(self):
         tracker, poller = self.shell.tracker, self.shell.poller
@@ -46,35 +50,41 @@ class StatusView:
         return None
 
     async def render(self):
+        """Every poll redraws this page; only the parts and cards whose content changed are built
+        again, so a link being clicked stays in the document (see ``Keyed``)."""
         gen = await self._generation()
-        old_scope, self.scope = self.scope, Scope()
         title = "File status" if self.single else "Generation status"
-        section = h("section", {"class": "status"}, h("nav", None, h("a", {"href": "#/"}, "← Projects")),
-                    h("h1", None, title))
-        problems = self._problems()
-        if problems is not None:
-            section.appendChild(problems)
+        parts = [("nav", None, lambda _s: h("nav", None, h("a", {"href": "#/"}, "← Projects"))),
+                 ("title", None, lambda _s: h("h1", None, title))]
+        if self.invalid or self.over:
+            parts.append(("problems", None, lambda _s: self._problems()))
         if gen is None:
-            section.appendChild(h("p", {"class": "empty"}, "No valid file IDs to track."))
-            old_scope.dispose()
-            return section
-        shown = self.valid if self.single else gen.file_ids
+            parts.append(("empty", None, lambda _s: h("p", {"class": "empty"}, "No valid file IDs to track.")))
+            self.parts.update(parts)
+            return self.section
         if self.single:
-            section.appendChild(h("p", {"class": "meta"}, "Part of ",
-                                  h("a", {"href": "#/status/" + ",".join(gen.file_ids), "id": "whole-generation"},
-                                    f"a generation of {len(gen.file_ids)} files"), "."))
+            parts.append(("whole", tuple(gen.file_ids), lambda _s: self._whole(gen)))
         else:
-            section.appendChild(self._overall(gen))
-        files = [gen.files[i] for i in shown]
-        refs = [r for f in files for r in (f.ref, f.thumbnail_ref) if r]
-        blobs = await self.shell.vault.get_blobs(refs) if refs else {}
+            counts = gen.counts()
+            parts.append(("overall", (gen.status(), f"{gen.progress():.1f}", tuple(sorted(counts.items())),
+                                      gen.project_id), lambda _s: self._overall(gen, counts)))
+        parts.append(("files", None, lambda _s: self.files))
+        self.parts.update(parts)
+        files = [gen.files[i] for i in (self.valid if self.single else gen.file_ids)]
         metas = {f.ref: await self.shell.vault.get_meta(f.ref) for f in files if f.ref}
-        cards = h("ul", {"class": "grid", "id": "files"})
-        for f in files:
-            cards.appendChild(self._card(f, blobs, metas))
-        section.appendChild(cards)
-        old_scope.dispose()
-        return section
+        signatures = {f.file_id: _signature(f, metas.get(f.ref)) for f in files}
+        changed = [f for f in files if self.cards.stale(f.file_id, signatures[f.file_id])]
+        refs = [r for f in changed for r in (f.ref, f.thumbnail_ref, (metas.get(f.ref) or {}).get("thumbnailRef"))
+                if r]
+        blobs = await self.shell.vault.get_blobs(refs) if refs else {}
+        self.cards.update((f.file_id, signatures[f.file_id],
+                           lambda scope, f=f: self._card(f, blobs, metas.get(f.ref), scope)) for f in files)
+        return self.section
+
+    def _whole(self, gen):
+        return h("p", {"class": "meta"}, "Part of ",
+                 h("a", {"href": "#/status/" + ",".join(gen.file_ids), "id": "whole-generation"},
+                   f"a generation of {len(gen.file_ids)} files"), ".")
 
     def _problems(self):
         items = [h("li", None, "Not a valid file ID (1-64 letters, digits, '_' or '-'): ", h("code", None, describe(b)))
@@ -84,13 +94,10 @@ class StatusView:
         if self.over:
             items.append(h("li", None, f"{len(self.valid) + len(self.over)} IDs given; a generation tracks at most "
                                        f"{MAX_IDS}, so the first {MAX_IDS} are tracked."))
-        if not items:
-            return None
         return h("div", {"class": "panel warn", "id": "invalid-ids", "role": "alert"},
                  h("strong", None, "Some of the address was not used:"), h("ul", None, *items))
 
-    def _overall(self, gen):
-        counts = gen.counts()
+    def _overall(self, gen, counts):
         finished = counts[COMPLETED] + counts[ERROR]
         text = (f"{finished} of {len(gen.file_ids)} finished · {counts[COMPLETED]} completed · "
                 f"{counts[ERROR]} failed · {counts['stored']} stored in the vault")
@@ -101,19 +108,18 @@ class StatusView:
                                 "aria-label": "Overall progress"}),
                  h("span", {"class": "overall-text"}, f"{gen.progress():.0f}% · {text}"), " ", link)
 
-    def _card(self, f, blobs, metas):
+    def _card(self, f, blobs, meta, scope):
         preview = None
-        meta = metas.get(f.ref) if f.ref else None
         blob = blobs.get(f.ref) if f.ref else None
         if meta and blob is not None:
             thumb = blobs.get(meta.get("thumbnailRef") or f.thumbnail_ref)
             if meta["kind"] == "image":
-                preview = h("img", {"src": self.scope.object_url(thumb or blob), "alt": f.file_id})
+                preview = h("img", {"src": scope.object_url(thumb or blob), "alt": f.file_id})
             elif meta["kind"] == "video":
-                preview = h("video", {"src": self.scope.object_url(blob), "controls": True, "preload": "metadata",
-                                      "poster": self.scope.object_url(thumb) if thumb else None})
+                preview = h("video", {"src": scope.object_url(blob), "controls": True, "preload": "metadata",
+                                      "poster": scope.object_url(thumb) if thumb else None})
             else:
-                preview = h("audio", {"src": self.scope.object_url(blob), "controls": True, "preload": "metadata"})
+                preview = h("audio", {"src": scope.object_url(blob), "controls": True, "preload": "metadata"})
         progress = 100 if f.final else (f.progress or 0)
         status = LABELS[f.status] + (f" · {f.progress:.0f}%" if f.status == PROCESSING and f.progress is not None
                                      else "")
@@ -129,3 +135,9 @@ class StatusView:
                  h("div", {"class": "file-store-error"}, f"Could not store it yet: {f.store_error}")
                  if f.store_error and not f.ref else None,
                  h("div", {"class": "meta"}, f"{meta['mime']} · {fmt.size(meta['size'])}") if meta else None)
+
+
+def _signature(f, meta: dict | None) -> tuple:
+    """What a file's card shows; the card is built again only when this changes."""
+    return (f.status, f.progress, f.final, f.ref, f.thumbnail_ref, f.error, f.store_error,
+            meta and (meta["kind"], meta["mime"], meta["size"], meta.get("thumbnailRef")))
