@@ -15,6 +15,7 @@ from app.browser.poller import Poller
 from app.browser.provider import FetchProvider
 from app.browser import weblock
 from app.browser.s3 import S3Remote
+from app.browser.snapshot import StartupSnapshot
 from app.browser.bridge import Bridge
 from app.browser.changes import ChangeRelay
 from app.browser.idb_store import IdbStore
@@ -43,6 +44,8 @@ async def boot() -> None:
 
 
 async def start() -> None:
+    # A start from the snapshot resumes the random state frozen in it: reseed from the OS.
+    random.seed()
     store = await IdbStore.open()
     try:
         kv = LocalStorageKV()
@@ -65,6 +68,7 @@ async def start() -> None:
     bridge = Bridge(vault, refs, kv, tracker=tracker, poller=poller, settings=settings, backup=backup)
     shell.bridge = bridge
     shell.backup, shell.backup_panel = backup, BackupPanel(shell, backup)
+    shell.snapshot = StartupSnapshot()
     vault.subscribe(ChangeRelay(on_change=shell.changed, on_remote=backup.changed_elsewhere).local)
     store.on_version_change = lambda: shell.notify(
         "The vault was updated in another tab. Reload this page to keep working.", "error")
@@ -79,6 +83,7 @@ async def start() -> None:
     js.window.__assetVaultWasmBytes = create_proxy(lambda: int(pyodide_js._module.HEAPU8.length))
     _register_service_worker(shell)
     poller.resume_all()
+    shell.snapshot.schedule(bridge.usage, on_made=shell.refresh_usage)
     await vault.resume_background()
 
 

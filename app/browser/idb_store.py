@@ -12,6 +12,7 @@ in Python lets the transaction auto-commit before the next request.
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import js
 from pyodide.ffi import JsException, create_proxy, to_js
@@ -24,10 +25,19 @@ from .jsconv import DomError, js_error_name, settle, to_js_record, to_py_record
 from .save_batch import SaveBatch, project_totals
 from .tx_end import ended
 
-_STRICT = js.JSON.parse('{"durability": "strict"}')
-_RELAXED = js.JSON.parse('{"durability": "relaxed"}')
-# request => request.result as a JS function, for Array.map: the getter called with the element as `this`.
-_RESULT_OF = js.Function.prototype.call.bind(js.Object.getOwnPropertyDescriptor(js.IDBRequest.prototype, "result").get)
+
+# JS objects are made on first use, not at import: the app's modules are imported into the
+# start-up snapshot (static/start.mjs), which cannot hold JS objects made then.
+@functools.cache
+def _durability(which: str):
+    return js.JSON.parse(f'{{"durability": "{which}"}}')
+
+
+@functools.cache
+def _result_of():
+    """request => request.result as a JS function, for Array.map: the getter called with the
+    element as `this`."""
+    return js.Function.prototype.call.bind(js.Object.getOwnPropertyDescriptor(js.IDBRequest.prototype, "result").get)
 
 
 async def _quota_message() -> str:
@@ -202,9 +212,9 @@ class IdbStore:
 
     def _transaction(self, stores: list[str], mode: str):
         if mode == "relaxed":
-            return self.db.transaction(js.Array.of(*stores), "readwrite", _RELAXED)
+            return self.db.transaction(js.Array.of(*stores), "readwrite", _durability("relaxed"))
         if mode == "readwrite":
-            return self.db.transaction(js.Array.of(*stores), mode, _STRICT)
+            return self.db.transaction(js.Array.of(*stores), mode, _durability("strict"))
         return self.db.transaction(js.Array.of(*stores), mode)
 
     async def _commit(self, tx) -> None:
@@ -303,7 +313,7 @@ class IdbStore:
                 if attempt == 2:  # see _read
                     raise StorageUnavailableError(f"The browser could not read the vault's storage ({err}).") from None
                 await self._close_event()
-        return requests.map(_RESULT_OF)
+        return requests.map(_result_of())
 
     async def add_assets(self, entries, project) -> None:
         tx = await self._tx(["assets", "blobs", "projects"], "readwrite")

@@ -8,6 +8,7 @@ import time
 from playwright.sync_api import expect
 
 from tests.e2e.server import ROOT, Server
+from tests.e2e.test_snapshot import STATE, wait_for_snapshot
 from tests.e2e.vault_page import VaultPage, sha256
 from tests.media import data_url, image_bytes
 
@@ -50,6 +51,11 @@ def test_an_open_tab_keeps_its_version_until_every_tab_closes(browser, tmp_path)
         first.page.evaluate("async () => { await navigator.serviceWorker.ready; }")
         first.reload()
         assert first.page.evaluate("() => !!navigator.serviceWorker.controller")
+        # This version's start-up snapshot, kept with its files.
+        wait_for_snapshot(first)
+        first.reload()
+        assert first.page.evaluate(STATE) == "snapshot"
+        old_cache = first.page.evaluate("() => window.__assetVaultSnapshot.where.cache")
 
         deploy_new_version(tmp_path)
         first.page.evaluate("async () => { await (await navigator.serviceWorker.getRegistration()).update(); }")
@@ -57,6 +63,7 @@ def test_an_open_tab_keeps_its_version_until_every_tab_closes(browser, tmp_path)
         # A reload while the tab is open still gets the old version, whole: shell and modules.
         first.reload()
         assert version_and_marker(first) == (old_version, None)
+        assert first.page.evaluate(STATE) == "snapshot"
         assert first.blob_sha256(ref) == sha256(png)
         first.page.close()
 
@@ -68,6 +75,9 @@ def test_an_open_tab_keeps_its_version_until_every_tab_closes(browser, tmp_path)
             second.page.close()  # the new worker was still activating
             time.sleep(0.25)
         assert version_and_marker(second) == (NEW_VERSION, "second")
+        # The new version never starts from the old one's snapshot, which went with its files.
+        assert second.page.evaluate(STATE) == "fresh"
+        assert old_cache not in second.page.evaluate("() => caches.keys()")
         assert second.blob_sha256(ref) == sha256(png)
         assert [p["id"] for p in second.call("listProjects")] == [pid]
     finally:

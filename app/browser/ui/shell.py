@@ -33,6 +33,7 @@ class Shell:
         self.poller = None
         self.backup = None  # set by main: the backup service
         self.backup_panel = None  # set by main: lives as long as the page, shown on #/
+        self.snapshot = None  # set by main: the start-up snapshot
         self.view = None
         self._render_task = None
         self._scope = Scope()
@@ -201,13 +202,43 @@ class Shell:
             percent = min(100.0, 100.0 * info["usage"] / (info["quota"] or 1))
             append(box, h("progress", {"max": "100", "value": f"{percent:.1f}", "aria-label": "Storage used"}),
                    h("span", {"class": "usage-text"}, f"{fmt.size(info['usage'])} of {fmt.size(info['quota'])} used"))
-        if info["persisted"] is None:
-            return  # nothing to ask the browser for
-        append(box, h("span", {"class": "badge ok" if info["persisted"] else "badge"},
-                      "persistent" if info["persisted"] else "may be evicted"))
-        if not info["persisted"]:
-            append(box, h("button", {"class": "small", "onclick": self._usage_scope.on(self._ask_persist)},
-                          "Keep my data"))
+        if info["persisted"] is not None:
+            append(box, h("span", {"class": "badge ok" if info["persisted"] else "badge"},
+                          "persistent" if info["persisted"] else "may be evicted"))
+            if not info["persisted"]:
+                append(box, h("button", {"class": "small", "onclick": self._usage_scope.on(self._ask_persist)},
+                              "Keep my data"))
+        await self._draw_snapshot(box)
+
+    async def _draw_snapshot(self, box) -> None:
+        """The start-up snapshot's share of the storage above, and the way to free it."""
+        snapshot = self.snapshot
+        if snapshot is None or not snapshot.available:
+            return
+        if snapshot.mode == "off":
+            text, label, action = "fast start off", "Turn on", self._snapshot_on
+        else:
+            size = await snapshot.size()
+            if not size:
+                return
+            text, label, action = f"fast start {fmt.size(size)}", "Turn off", self._snapshot_off
+        append(box, h("span", {"class": "badge", "id": "snapshot-state",
+                               "title": "A ready-made copy of the started app, so the vault opens faster"}, text),
+               h("button", {"class": "small", "id": "snapshot-toggle",
+                            "onclick": self._usage_scope.on(lambda _e: action())}, label))
+
+    def _snapshot_off(self) -> None:
+        async def off():
+            await self.snapshot.turn_off()
+            self.notify("Fast start is off: its copy of the app was deleted, and the vault starts "
+                        "without one in this browser.")
+            self.refresh_usage()
+        self.run(off())
+
+    def _snapshot_on(self) -> None:
+        self.snapshot.turn_on()
+        self.notify("Fast start is on: the next visit prepares it, and later visits open faster.")
+        self.refresh_usage()
 
     def _ask_persist(self, _event) -> None:
         async def ask():

@@ -1,0 +1,109 @@
+"""The start-up snapshot (static/start.mjs, app/browser/snapshot.py): a first visit starts fresh
+and makes one in the background; repeat visits start from it; a damaged or foreign one is deleted
+and the vault starts as usual; a person can turn it off. The rest of the e2e suite starts every
+page from a snapshot (tests/e2e/conftest.py); these tests use contexts of their own."""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import put_snapshot
+from tests.e2e.vault_page import VaultPage, sha256
+from tests.media import data_url, image_bytes
+
+STATE = "() => window.__assetVaultSnapshot.state.start"
+SIZE = "() => window.__assetVaultSnapshot.size()"
+
+
+def wait_for_snapshot(vault: VaultPage, seconds: float = 120) -> int:
+    """The size of the snapshot this page's vault makes in the background, once stored."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        size = vault.page.evaluate(SIZE)
+        if size:
+            return size
+        vault.page.wait_for_timeout(500)
+    raise AssertionError(f"no start-up snapshot was made in {seconds} s")
+
+
+@pytest.mark.bridge
+def test_a_repeat_visit_starts_from_the_snapshot_the_first_one_made(browser, server):
+    context = browser.new_context()
+    try:
+        first = VaultPage(context.new_page(), server.url).open()
+        assert first.page.evaluate(STATE) == "fresh"
+        pid = first.call("createProject", {"title": "Before the snapshot"})
+        png = image_bytes("PNG", (96, 64), seed=11)
+        ref = first.call("saveDataUrl", pid, data_url(png, "image/png"))
+        assert 20 << 20 < wait_for_snapshot(first) < 64 << 20
+        first.reload()
+        assert first.page.evaluate(STATE) == "snapshot"
+        assert first.blob_sha256(ref) == sha256(png)
+        # Two starts from the same memory image: nothing random in them is shared.
+        made = []
+        for _ in range(2):
+            first.reload()
+            assert first.page.evaluate(STATE) == "snapshot"
+            made.append((first.call("createProject", {"title": "After"}), first.call("track", "a1,b2")))
+        assert made[0][0] != made[1][0] and made[0][1] != made[1][1], made
+        assert pid in {p["id"] for p in first.call("listProjects")}
+    finally:
+        context.close()
+
+
+def _damaged(how: str, good: bytes) -> bytes:
+    if how == "garbage":
+        return b"not a snapshot" * 1000
+    if how == "other build":  # the build ID is bytes 16-48 of the header
+        return good[:20] + bytes([good[20] ^ 0xFF]) + good[21:]
+    return good[: len(good) // 2]  # cut short: a write that never finished
+
+
+@pytest.mark.parametrize("how", ["garbage", "other build", "cut short"])
+def test_a_damaged_snapshot_is_deleted_and_the_vault_starts_as_usual(browser, server, startup_snapshot, how):
+    if startup_snapshot is None:
+        pytest.skip("needs a snapshot made in this engine")
+    context = browser.new_context()
+    try:
+        put_snapshot(context, server, {**startup_snapshot, "bytes": _damaged(how, startup_snapshot["bytes"])},
+                     mode="on")
+        vault = VaultPage(context.new_page(), server.url).open()
+        assert vault.page.evaluate(STATE) == "fallback"
+        assert vault.page.evaluate(SIZE) == 0  # deleted before the app started
+        assert vault.call("createProject", {"title": "Works"}).startswith("p_")
+        # A good one replaces it, and the next start uses that.
+        wait_for_snapshot(vault)
+        vault.reload()
+        assert vault.page.evaluate(STATE) == "snapshot"
+    finally:
+        context.close()
+
+
+def test_fast_start_can_be_turned_off_and_on_from_the_usage_bar(browser, server, startup_snapshot):
+    if startup_snapshot is None:
+        pytest.skip("needs a snapshot made in this engine")
+    context = browser.new_context()
+    try:
+        put_snapshot(context, server, startup_snapshot, mode="on")
+        vault = VaultPage(context.new_page(), server.url).open()
+        assert vault.page.evaluate(STATE) == "snapshot"
+        state = vault.page.locator("#snapshot-state")
+        expect(state).to_have_text("fast start 30.0 MB")
+        vault.page.click("#snapshot-toggle")
+        expect(state).to_have_text("fast start off")
+        expect(vault.notice("info")).to_contain_text("Fast start is off")
+        assert vault.page.evaluate(SIZE) == 0
+        vault.reload()
+        assert vault.page.evaluate(STATE) == "fresh"
+        vault.page.wait_for_timeout(4000)  # past the time one would be made
+        assert vault.page.evaluate(SIZE) == 0
+        vault.page.click("#snapshot-toggle")
+        expect(vault.notice("info")).to_contain_text("Fast start is on")
+        vault.reload()
+        assert 20 << 20 < wait_for_snapshot(vault)
+        vault.reload()
+        assert vault.page.evaluate(STATE) == "snapshot"
+        expect(state).to_have_text("fast start 30.0 MB")
+    finally:
+        context.close()
