@@ -47,10 +47,24 @@ class StartupSnapshot:
         return None if size is None else int(size)
 
     def schedule(self, usage, on_made) -> None:
-        """After the page is ready: make one for this version if none was there and room allows.
-        ``usage`` is the bridge's usage() coroutine function."""
-        if self.available and self.mode != "off" and self.started_from != "snapshot":
+        """After the page is ready: make one for this version if none was there and room allows,
+        or delete the one this page started from if the site has since run short of room (the
+        disk filled up). ``usage`` is the bridge's usage() coroutine function."""
+        if not self.available or self.mode == "off":
+            return
+        if self.started_from == "snapshot":
+            self.making = asyncio.ensure_future(self._drop_when_short(usage, on_made))
+        else:
             self.making = asyncio.ensure_future(self._make_when_room(usage, on_made))
+
+    async def _drop_when_short(self, usage, on_dropped) -> None:
+        try:
+            info = await usage()
+            if info["quota"] is not None and info["quota"] - info["usage"] < HEADROOM:
+                await self.glue.drop()
+                on_dropped()
+        except Exception as err:
+            print(f"start-up snapshot not checked: {err}")
 
     async def _make_when_room(self, usage, on_made) -> None:
         await asyncio.sleep(DELAY_S)

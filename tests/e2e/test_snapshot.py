@@ -107,3 +107,44 @@ def test_fast_start_can_be_turned_off_and_on_from_the_usage_bar(browser, server,
         expect(state).to_have_text("fast start 30.0 MB")
     finally:
         context.close()
+
+
+# Chromium's CDP quota override limits writes but not what navigator.storage.estimate() says,
+# which is what the vault goes by; so the estimate is what these two tests change.
+SHORT_OF_ROOM = """(() => { const real = navigator.storage.estimate.bind(navigator.storage);
+  navigator.storage.estimate = async () => ({ ...(await real()), quota: 300 * 2 ** 20 }); })()"""
+
+
+def test_no_snapshot_is_made_when_the_site_is_short_of_room(browser, server):
+    """Media matters more than a fast start: with 300 MB allowed, the 30 MB image is not made."""
+    context = browser.new_context()
+    try:
+        context.add_init_script(SHORT_OF_ROOM)
+        vault = VaultPage(context.new_page(), server.url).open()
+        assert vault.page.evaluate(STATE) == "fresh"
+        assert vault.call("usage")["quota"] == 300 * 2**20
+        vault.page.wait_for_timeout(5000)  # one would have been started after 2 s
+        assert vault.page.evaluate("() => performance.getEntriesByName('assetVault:snapshot-start').length") == 0
+        assert vault.page.evaluate(SIZE) == 0
+        expect(vault.page.locator("#snapshot-state")).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_the_snapshot_is_deleted_once_the_site_is_short_of_room(browser, server, startup_snapshot):
+    if startup_snapshot is None:
+        pytest.skip("needs a snapshot made in this engine")
+    context = browser.new_context()
+    try:
+        put_snapshot(context, server, startup_snapshot, mode="on")
+        context.add_init_script(SHORT_OF_ROOM)
+        vault = VaultPage(context.new_page(), server.url).open()
+        assert vault.page.evaluate(STATE) == "snapshot"
+        for _ in range(50):
+            if vault.page.evaluate(SIZE) == 0:
+                break
+            vault.page.wait_for_timeout(100)
+        assert vault.page.evaluate(SIZE) == 0
+        expect(vault.page.locator("#snapshot-state")).to_have_count(0)
+    finally:
+        context.close()
