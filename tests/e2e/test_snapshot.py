@@ -3,6 +3,7 @@ and makes one in the background; repeat visits start from it; a damaged or forei
 and the vault starts as usual; a person can turn it off. The rest of the e2e suite starts every
 page from a snapshot (tests/e2e/conftest.py); these tests use contexts of their own."""
 
+import contextlib
 import time
 
 import pytest
@@ -25,6 +26,21 @@ def wait_for_snapshot(vault: VaultPage, seconds: float = 120) -> int:
             return size
         vault.page.wait_for_timeout(500)
     raise AssertionError(f"no start-up snapshot was made in {seconds} s")
+
+
+@contextlib.contextmanager
+def vault_with_snapshot(browser, server, snapshot, init_script: str | None = None):
+    """A vault page in a context of its own, holding ``snapshot`` (its uses turned "on", as a user
+    has them), or none when ``snapshot`` is None."""
+    context = browser.new_context()
+    try:
+        if snapshot is not None:
+            put_snapshot(context, server, snapshot, mode="on")
+        if init_script:
+            context.add_init_script(init_script)
+        yield VaultPage(context.new_page(), server.url).open()
+    finally:
+        context.close()
 
 
 @pytest.mark.bridge
@@ -64,11 +80,8 @@ def _damaged(how: str, good: bytes) -> bytes:
 def test_a_damaged_snapshot_is_deleted_and_the_vault_starts_as_usual(browser, server, startup_snapshot, how):
     if startup_snapshot is None:
         pytest.skip("needs a snapshot made in this engine")
-    context = browser.new_context()
-    try:
-        put_snapshot(context, server, {**startup_snapshot, "bytes": _damaged(how, startup_snapshot["bytes"])},
-                     mode="on")
-        vault = VaultPage(context.new_page(), server.url).open()
+    damaged = {**startup_snapshot, "bytes": _damaged(how, startup_snapshot["bytes"])}
+    with vault_with_snapshot(browser, server, damaged) as vault:
         assert vault.page.evaluate(STATE) == "fallback"
         assert vault.page.evaluate(SIZE) == 0  # deleted before the app started
         assert vault.call("createProject", {"title": "Works"}).startswith("p_")
@@ -76,17 +89,12 @@ def test_a_damaged_snapshot_is_deleted_and_the_vault_starts_as_usual(browser, se
         wait_for_snapshot(vault)
         vault.reload()
         assert vault.page.evaluate(STATE) == "snapshot"
-    finally:
-        context.close()
 
 
 def test_fast_start_can_be_turned_off_and_on_from_the_usage_bar(browser, server, startup_snapshot):
     if startup_snapshot is None:
         pytest.skip("needs a snapshot made in this engine")
-    context = browser.new_context()
-    try:
-        put_snapshot(context, server, startup_snapshot, mode="on")
-        vault = VaultPage(context.new_page(), server.url).open()
+    with vault_with_snapshot(browser, server, startup_snapshot) as vault:
         assert vault.page.evaluate(STATE) == "snapshot"
         state = vault.page.locator("#snapshot-state")
         expect(state).to_have_text("fast start 30.0 MB")
@@ -105,8 +113,6 @@ def test_fast_start_can_be_turned_off_and_on_from_the_usage_bar(browser, server,
         vault.reload()
         assert vault.page.evaluate(STATE) == "snapshot"
         expect(state).to_have_text("fast start 30.0 MB")
-    finally:
-        context.close()
 
 
 # Chromium's CDP quota override limits writes but not what navigator.storage.estimate() says,
@@ -117,28 +123,19 @@ SHORT_OF_ROOM = """(() => { const real = navigator.storage.estimate.bind(navigat
 
 def test_no_snapshot_is_made_when_the_site_is_short_of_room(browser, server):
     """Media matters more than a fast start: with 300 MB allowed, the 30 MB image is not made."""
-    context = browser.new_context()
-    try:
-        context.add_init_script(SHORT_OF_ROOM)
-        vault = VaultPage(context.new_page(), server.url).open()
+    with vault_with_snapshot(browser, server, None, SHORT_OF_ROOM) as vault:
         assert vault.page.evaluate(STATE) == "fresh"
         assert vault.call("usage")["quota"] == 300 * 2**20
         vault.page.wait_for_timeout(5000)  # one would have been started after 2 s
         assert vault.page.evaluate("() => performance.getEntriesByName('assetVault:snapshot-start').length") == 0
         assert vault.page.evaluate(SIZE) == 0
         expect(vault.page.locator("#snapshot-state")).to_have_count(0)
-    finally:
-        context.close()
 
 
 def test_the_snapshot_is_deleted_once_the_site_is_short_of_room(browser, server, startup_snapshot):
     if startup_snapshot is None:
         pytest.skip("needs a snapshot made in this engine")
-    context = browser.new_context()
-    try:
-        put_snapshot(context, server, startup_snapshot, mode="on")
-        context.add_init_script(SHORT_OF_ROOM)
-        vault = VaultPage(context.new_page(), server.url).open()
+    with vault_with_snapshot(browser, server, startup_snapshot, SHORT_OF_ROOM) as vault:
         assert vault.page.evaluate(STATE) == "snapshot"
         for _ in range(50):
             if vault.page.evaluate(SIZE) == 0:
@@ -146,5 +143,3 @@ def test_the_snapshot_is_deleted_once_the_site_is_short_of_room(browser, server,
             vault.page.wait_for_timeout(100)
         assert vault.page.evaluate(SIZE) == 0
         expect(vault.page.locator("#snapshot-state")).to_have_count(0)
-    finally:
-        context.close()
