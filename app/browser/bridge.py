@@ -35,6 +35,8 @@ def as_promise(coro):
                 value = await coro
             except VaultError as err:
                 reject(js_error(err.name, str(err)))
+            except asyncio.CancelledError:  # a call must answer, whatever stopped the work under it
+                reject(js_error("Error", "The vault stopped this call before it finished. Try again."))
             except Exception as err:
                 traceback.print_exc()
                 reject(js_error("Error", f"Unexpected failure in the vault: {err}"))

@@ -89,6 +89,19 @@ async def _open_db(name: str):
             proxy.destroy()
 
 
+async def _answering_db(name: str, wait_s: float = 5):
+    """A new connection whose stores answer a read within ``wait_s`` (TimeoutError if not)."""
+    db = await _open_db(name)
+    try:
+        probe = db.transaction(js.Array.of(*_STORES), "readonly")
+        probe.objectStore("projects").count()
+        await asyncio.wait_for(ended(probe, lambda _tx: None), wait_s)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 class IdbStore:
     def __init__(self, db_js, name: str = DB_NAME):
         self.db = db_js
@@ -99,7 +112,8 @@ class IdbStore:
         self._queued: list = []  # saves made while it is written: the next one
         self._upgraded_elsewhere = False
         self._reopening: asyncio.Future | None = None
-        self._proxies: list = []
+        self._proxies: list = []  # the close and versionchange handlers of self._watched
+        self._watched = None
         self._waits: list = []  # futures waiting on this connection: failed if it stalls
         self._prune_at = 256  # the finished are dropped when the list reaches this (then twice what is left)
         self._dead = False  # stalled, and a new connection stalled too
@@ -113,8 +127,13 @@ class IdbStore:
     # -- the connection: upgrades elsewhere, storage cleared underneath --------------------
 
     def _watch(self) -> None:
-        for proxy in self._proxies:
-            proxy.destroy()
+        if self._proxies:
+            # The old connection may still fire (a close event queued behind our own close()):
+            # its handlers go before their proxies do.
+            self._watched.onversionchange = self._watched.onclose = None
+            for proxy in self._proxies:
+                proxy.destroy()
+        self._watched = self.db
 
         def version_change(_event):
             self._upgraded_elsewhere = True
@@ -158,10 +177,14 @@ class IdbStore:
         self._waits.append(fut)
         return fut
 
-    def _stalled(self) -> None:
+    def _stalled(self, tx) -> None:
         """A transaction never ended (see tx_end): whatever waits on this connection would wait
         for good. Fail it, and go on with a new connection if one answers."""
         if self._reopening is not None and not self._reopening.done():
+            return
+        if not getattr(js.Object, "is")(tx.db, self.db):  # `is` is a keyword in Python
+            # Made on a connection already replaced (site data cleared: the browser closed it,
+            # and the close event reopened): its stall says nothing about the connection in use.
             return
         waits, self._waits = self._waits, []
         for fut in waits:
@@ -171,17 +194,15 @@ class IdbStore:
 
     async def _replace(self) -> None:
         self.db.close()
-        db = None
         try:
-            db = await _open_db(self.name)
-            probe = db.transaction(js.Array.of(*_STORES), "readonly")
-            probe.objectStore("projects").count()
-            # A transaction queued behind the stalled one keeps its stores locked even then.
-            await asyncio.wait_for(ended(probe, lambda: None), 5)
-        except Exception:
-            if db is not None:
-                db.close()
-            self._dead = True
+            db = await _answering_db(self.name)
+        except asyncio.TimeoutError:
+            self._dead = True  # a transaction queued behind the stalled one keeps its stores locked
+            return
+        except (StorageUnavailableError, DomError, JsException):
+            # The new connection was refused or closed as it opened: the browser is deleting the
+            # database (site data cleared again), not stalled. Reopen as after any clearing.
+            await self._reopen()
             return
         self.db = db
         self._watch()
@@ -196,7 +217,9 @@ class IdbStore:
 
     async def _tx(self, stores: list[str], mode: str = "readonly"):
         if self._reopening is not None and not self._reopening.done():
-            await self._reopening
+            # Shielded: a caller cancelled while it waits (a view redrawn) must not cancel the
+            # reopening every other call is waiting on too.
+            await asyncio.shield(self._reopening)
         if self._dead:
             raise StorageUnavailableError(_DEAD)
         try:
@@ -207,7 +230,7 @@ class IdbStore:
         if self._upgraded_elsewhere:
             raise StorageUnavailableError("The vault was updated in another tab. Reload this page to keep working.")
         # Closed before its close event arrived: reopen now and go on.
-        await self._start_reopen()
+        await asyncio.shield(self._start_reopen())
         return self._transaction(stores, mode)
 
     def _transaction(self, stores: list[str], mode: str):

@@ -8,7 +8,7 @@ where it refuses a Blob after another request of the same transaction (private b
 sends the error and then nothing: the transaction neither commits nor aborts, abort() throws,
 and every later transaction on its stores, from any connection of the page, waits behind it.
 So an error with no abort within STALL_S is taken as that stall: the caller gets the error,
-and ``stalled()`` tells the store to give up the connection.
+and ``stalled(tx)`` tells the store to give up the connection ``tx`` was made on.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ STALL_S = 2.0  # an abort follows its error within a task or two; seconds is a s
 
 
 def watch(tx, committed, failed, stalled) -> None:
-    """committed() on commit; failed(DomError) on abort, or on a stall (then ``stalled()``)."""
+    """committed() on commit; failed(DomError) on abort, or on a stall (then ``stalled(tx)``)."""
     first_error: list = []
     timer: list = []
 
@@ -55,7 +55,7 @@ def watch(tx, committed, failed, stalled) -> None:
         release()
         first_error[0].stalled = True
         failed(first_error[0])  # first: the caller hears its own error, then the rest are failed
-        stalled()
+        stalled(tx)
 
     proxies = [create_proxy(on_complete), create_proxy(on_error), create_proxy(on_abort)]
     tx.oncomplete, tx.onerror, tx.onabort = proxies

@@ -628,7 +628,7 @@ class Vault:
     async def settled(self) -> None:
         """Wait until queued checksums and previews are done (tests and export use it)."""
         while running := [t for t in (self._checksumming, self._previewing) if t is not None and not t.done()]:
-            await asyncio.gather(*running)
+            await asyncio.shield(asyncio.gather(*running))  # a caller cancelled must not stop the queues
 
 
 def _check_id(value: object, what: str) -> None:
