@@ -127,17 +127,22 @@ def _export(context, page, server, pid: str, rounds: int) -> dict:
     page.goto(server.url + "#/")
     page.evaluate("window.assetVaultReady.then(() => true)")
     page.evaluate(WORK_JS)
+    page.evaluate(SCALE_JS)
     peer = _page(context, server, new=True)
     peer.add_script_tag(url=server.url + "bench/jszip.min.js")
-    exports, jszips, reads = [], [], []
+    exports, jszips, reads, longest = [], [], [], []
     for _ in range(rounds):
+        t0 = page.evaluate("() => window.scaleBench.now()")
         ms, size, _ = page.evaluate("(pid) => window.bench.vaultExport(pid)", pid)
         exports.append(ms)
+        longest.append(max((d for start, d in page.evaluate("(t0) => window.scaleBench.longTasksSince(t0)", t0)
+                            if start < t0 + ms), default=0))
         read_ms, ms, _, _ = peer.evaluate("(pid) => window.bench.jszipExport(pid)", pid)
         jszips.append(ms)
         reads.append(read_ms)
     peer.close()
     return {"vault_ms": exports, "jszip_ms": jszips, "jszip_read_ms": reads, "bytes": size,
+            "vault_longest_task_ms": longest,
             "ratio": statistics.median(jszips) / statistics.median(exports)}
 
 
@@ -175,9 +180,10 @@ def report(s: dict) -> None:
         print(f"  scroll through: {o['scroll_ms'] / 1000:.1f} s, worst frame {o['scroll_worst_frame_ms']:.0f} ms, "
               f"{o['cards_after_scroll']} cards after; long tasks {[round(x) for x in o['scroll_long_tasks_ms']]}")
     if e := s.get("export"):
-        print(f"  export: vault {med(e['vault_ms']):.0f} ms vs JSZip STORE {med(e['jszip_ms']):.0f} ms from Blobs "
-              f"in hand (+{med(e['jszip_read_ms']):.0f} ms reading them); ratio {e['ratio']:.1f}x   "
-              f"[target >= 10x]; samples {[round(x) for x in e['vault_ms']]} vs {[round(x) for x in e['jszip_ms']]}")
+        print(f"  export until readable: vault {med(e['vault_ms']):.0f} ms vs JSZip STORE {med(e['jszip_ms']):.0f} ms "
+              f"from Blobs in hand (+{med(e['jszip_read_ms']):.0f} ms reading them); ratio {e['ratio']:.1f}x   "
+              f"[target >= 10x]; samples {[round(x) for x in e['vault_ms']]} vs {[round(x) for x in e['jszip_ms']]}; "
+              f"longest task in the vault's page {[round(x) for x in e['vault_longest_task_ms']]} ms")
     if li := s.get("list"):
         print(f"  listProjects, {li['projects']} projects, {li['assets']} assets: median "
               f"{med(li['samples_ms']):.1f} ms, max {max(li['samples_ms']):.1f} ms   [target <= 50 ms]; "

@@ -52,6 +52,9 @@ class FakeBlobs:
         self.joined.append(list(parts))
         return FakeBlob(b"".join(p if isinstance(p, bytes) else p.data for p in parts), mime)
 
+    async def assemble(self, parts, mime):
+        return self.join(parts, mime)
+
     def from_bytes(self, data, mime):
         return FakeBlob(data, mime)
 

@@ -57,7 +57,7 @@ async def export_project(vault, project_id: object, now_ms: int, progress: Progr
         parts = await _parts(vault, project, [dict(m) for m in assets if m["ref"] in blobs], blobs, now_ms,
                              progress)
     parts = [blobs[p] if isinstance(p, str) else p for p in parts]
-    return archive_file_name(project["title"], now_ms), vault.blobs.join(parts, "application/zip"), missing
+    return archive_file_name(project["title"], now_ms), await vault.blobs.assemble(parts, "application/zip"), missing
 
 
 async def _parts(vault, project: dict, assets: list[dict], blobs: dict, now_ms: int, progress: Progress | None):

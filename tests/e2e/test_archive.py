@@ -86,6 +86,19 @@ def test_export_delete_import_restores_every_byte_field_and_param(vault, tmp_pat
     assert everything(vault) == before
 
 
+def test_an_export_of_hundreds_of_assets_holds_each_one_byte_for_byte(vault, tmp_path):
+    """Past the groups of Blobs the archive is built in (static/blob-join.js), in every browser."""
+    pid = vault.call("createProject", {"title": "Many"})
+    sounds = [wav_bytes(0.01 + i / 8000) for i in range(230)]  # each its own length
+    refs = vault.save_blobs([(pid, data, "audio/wav") for data in sounds])
+    data = export(vault, pid)
+    unzip_t(tmp_path, data)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.testzip() is None and len(z.namelist()) == 231
+        path = {a["ref"]: a["path"] for a in json.loads(z.read("manifest.json"))["assets"]}
+        assert [z.read(path[ref]) for ref in refs] == sounds
+
+
 @pytest.mark.chromium_only("Playwright's download event is not given over WebDriver BiDi")
 def test_the_page_exports_a_download_and_imports_a_plain_info_zip_archive(vault, tmp_path):
     folder = tmp_path / "shots"
