@@ -1,6 +1,8 @@
 // PyScript's interpreter module (pyscript.toml `interpreter`): Pyodide, started from a memory
-// snapshot of this exact app version when one is stored, else started as usual. A repeat visit
-// then skips booting Python and importing the app (~1.9 s -> ~0.6 s here).
+// snapshot of this exact app version, else started as usual: the start then skips booting Python
+// and importing the app (~3 s -> ~0.7 s on a first visit here, ~1.9 s -> ~0.6 s on a repeat one).
+// The snapshot is the one stored in this version's cache, else the build's own
+// (tools/snapshot.mjs), fetched; app/browser/snapshot.py then keeps that one when there is room.
 //
 // Snapshots use Pyodide's private `_loadSnapshot`/`_makeSnapshot` options, so every step is
 // guarded: a missing, damaged or foreign snapshot is deleted and the page starts normally.
@@ -14,7 +16,10 @@ export { version };
 const INDEX_URL = new URL("./vendor/pyodide/", import.meta.url).href;
 // Kept in the service worker's cache of this app version: it goes when the version goes.
 const CACHE = `asset-vault-${APP_VERSION}`;
-const SNAPSHOT = new URL("./vendor/pyodide/snapshot.bin", import.meta.url).href;
+// Named for its version: a page of an older version never fetches a newer one's, nor the reverse.
+const SNAPSHOT = new URL(`./vendor/snapshot-${APP_VERSION}.bin`, import.meta.url).href;
+// Where this browser could not restore the build's snapshot: its version, so it is not fetched again.
+const REFUSED = "assetVault:snapshot-refused";
 const WORKER = new URL("./snapshot-worker.mjs", import.meta.url).href;
 
 const mode = () => { try { return localStorage.getItem("assetVault:snapshots") || "on"; } catch { return "on"; } };
@@ -23,6 +28,16 @@ async function stored() {
   if (!("caches" in globalThis)) return null;
   const hit = await (await caches.open(CACHE)).match(SNAPSHOT);
   return hit ? new Uint8Array(await hit.arrayBuffer()) : null;
+}
+
+async function shipped() {
+  try { if (localStorage.getItem(REFUSED) === APP_VERSION) return null; } catch { /* no localStorage: try it */ }
+  const response = await fetch(SNAPSHOT);
+  return response.ok ? new Uint8Array(await response.arrayBuffer()) : null;
+}
+
+function refuse() {
+  try { localStorage.setItem(REFUSED, APP_VERSION); } catch { /* fetched and refused again next time */ }
 }
 
 let making = null;  // the worker making one, stopped by drop()
@@ -37,11 +52,14 @@ async function drop() {
 async function dropOlder() {
   if (navigator.serviceWorker && navigator.serviceWorker.controller) return;
   for (const name of await caches.keys()) {
-    if (name.startsWith("asset-vault-") && name !== CACHE) await (await caches.open(name)).delete(SNAPSHOT);
+    if (!name.startsWith("asset-vault-") || name === CACHE) continue;
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) if (/\/snapshot[^/]*\.bin$/.test(request.url)) await cache.delete(request);
   }
 }
 
-const state = { start: "fresh", error: null };
+// start: "snapshot", "fresh" or "fallback"; from: "cache" or "build", where the snapshot came from.
+const state = { start: "fresh", from: null, error: null };
 
 export async function loadPyodide(options) {
   const config = { ...options, indexURL: INDEX_URL };
@@ -51,6 +69,11 @@ export async function loadPyodide(options) {
   } else {
     let bytes = null;
     try { bytes = await stored(); } catch (err) { state.error = String(err); }
+    state.from = bytes && "cache";
+    if (!bytes) {
+      try { bytes = await shipped(); } catch (err) { state.error = String(err); }  // offline, or none built
+      state.from = bytes && "build";
+    }
     if (bytes) {
       try {
         const pyodide = await bootPyodide({ ...config, _loadSnapshot: bytes });
@@ -59,11 +82,11 @@ export async function loadPyodide(options) {
       } catch (err) {
         state.start = "fallback";
         state.error = String(err && err.message || err);
-        await drop();
+        if (state.from === "build") refuse(); else await drop();
         if (want === "require") throw err;
       }
     } else if (want === "require") {
-      throw new Error(`no start-up snapshot is stored for app version ${APP_VERSION}`);
+      throw new Error(`no start-up snapshot is stored or built for app version ${APP_VERSION}`);
     }
   }
   return bootPyodide(config);
@@ -80,6 +103,17 @@ globalThis.__assetVaultSnapshot = {
     return hit ? Number(hit.headers.get("content-length") || (await hit.blob()).size) : 0;
   },
   drop,
+  // Stores the build's snapshot this page started from in the version's cache (a repeat visit,
+  // offline too, then reads it there). Resolves to its size in bytes.
+  async keep() {
+    const response = await fetch(SNAPSHOT);
+    if (!response.ok) throw new Error(`the build's snapshot could not be fetched again (HTTP ${response.status})`);
+    const bytes = await response.arrayBuffer();
+    await (await caches.open(CACHE)).put(SNAPSHOT, new Response(bytes, {
+      headers: { "content-type": "application/octet-stream", "content-length": String(bytes.byteLength) } }));
+    await dropOlder();
+    return bytes.byteLength;
+  },
   // Makes one in a worker (an interpreter that makes a snapshot cannot use the DOM). Resolves to
   // its size in bytes; the worker stores it.
   make() {

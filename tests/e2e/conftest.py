@@ -35,7 +35,7 @@ def vault(page, server) -> VaultPage:
 # that fails is an error, not a quiet fallback (test_snapshot.py covers the fresh start and the
 # fallbacks). One snapshot per engine is made by the vault itself, then put into each new
 # context's Cache Storage where static/start.mjs looks for it. WebKit's harness cannot route
-# requests, so its pages start fresh and make their own.
+# requests, so its pages start from the build's snapshot, as a user's first visit does.
 
 
 @pytest.fixture(scope="session")

@@ -66,5 +66,6 @@ def test_every_file_a_visit_loads_is_precached(browser, server):
     finally:
         context.close()
     assert {"./", "static/vault-ready.js", "static/vendor/pyodide/pyodide.asm.wasm"} <= loaded
-    missing = loaded - precached() - {"static/sw.js"}
+    # The build's start-up snapshot is kept by static/start.mjs itself, when there is room for it.
+    missing = {f for f in loaded - precached() - {"static/sw.js"} if not re.fullmatch(r"static/vendor/snapshot-\w+\.bin", f)}
     assert missing == set(), f"loaded but not precached: {sorted(missing)}"

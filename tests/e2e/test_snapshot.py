@@ -1,5 +1,6 @@
-"""The start-up snapshot (static/start.mjs, app/browser/snapshot.py): a first visit starts fresh
-and makes one in the background; repeat visits start from it; a damaged or foreign one is deleted
+"""The start-up snapshot (static/start.mjs, app/browser/snapshot.py): a first visit starts from the
+one the build made (in Node) and keeps it; repeat visits start from that; where the build has none
+or this browser cannot restore it, one is made in a worker; a damaged or foreign one is deleted
 and the vault starts as usual; a person can turn it off. The rest of the e2e suite starts every
 page from a snapshot (tests/e2e/conftest.py); these tests use contexts of their own."""
 
@@ -14,6 +15,8 @@ from tests.e2e.vault_page import VaultPage, sha256
 from tests.media import data_url, image_bytes
 
 STATE = "() => window.__assetVaultSnapshot.state.start"
+FROM = "() => window.__assetVaultSnapshot.state.from"
+BUILT = "**/static/vendor/snapshot-*.bin"  # the build's snapshot, as static/start.mjs fetches it
 SIZE = "() => window.__assetVaultSnapshot.size()"
 
 
@@ -43,9 +46,43 @@ def vault_with_snapshot(browser, server, snapshot, init_script: str | None = Non
         context.close()
 
 
+def fetches_of_built(vault: VaultPage) -> int:
+    """How often this page load fetched the build's snapshot (resource timing: every engine has it)."""
+    return vault.page.evaluate("""() => performance.getEntriesByType("resource")
+        .filter((e) => e.name.includes("/static/vendor/snapshot-")).length""")
+
+
 @pytest.mark.bridge
-def test_a_repeat_visit_starts_from_the_snapshot_the_first_one_made(browser, server):
+def test_a_first_visit_starts_from_the_builds_snapshot_and_later_ones_from_the_kept_copy(browser, server):
     context = browser.new_context()
+    try:
+        first = VaultPage(context.new_page(), server.url).open()
+        assert (first.page.evaluate(STATE), first.page.evaluate(FROM)) == ("snapshot", "build")
+        assert fetches_of_built(first) == 1
+        pid = first.call("createProject", {"title": "First visit"})
+        png = image_bytes("PNG", (96, 64), seed=11)
+        ref = first.call("saveDataUrl", pid, data_url(png, "image/png"))
+        assert 20 << 20 < wait_for_snapshot(first) < 64 << 20  # kept in the version's cache
+        first.reload()
+        assert (first.page.evaluate(STATE), first.page.evaluate(FROM)) == ("snapshot", "cache")
+        assert first.blob_sha256(ref) == sha256(png)
+        assert fetches_of_built(first) == 0  # read from the cache
+        # Two starts from the same memory image: nothing random in them is shared.
+        made = []
+        for _ in range(2):
+            first.reload()
+            assert first.page.evaluate(STATE) == "snapshot"
+            made.append((first.call("createProject", {"title": "After"}), first.call("track", "a1,b2")))
+        assert made[0][0] != made[1][0] and made[0][1] != made[1][1], made
+        assert pid in {p["id"] for p in first.call("listProjects")}
+        assert fetches_of_built(first) == 0
+    finally:
+        context.close()
+
+
+def test_where_the_build_has_no_snapshot_a_first_visit_makes_one_in_a_worker(browser, server):
+    context = browser.new_context()
+    context.route(BUILT, lambda route: route.fulfill(status=404, body="none built"))
     try:
         first = VaultPage(context.new_page(), server.url).open()
         assert first.page.evaluate(STATE) == "fresh"
@@ -54,15 +91,8 @@ def test_a_repeat_visit_starts_from_the_snapshot_the_first_one_made(browser, ser
         ref = first.call("saveDataUrl", pid, data_url(png, "image/png"))
         assert 20 << 20 < wait_for_snapshot(first) < 64 << 20
         first.reload()
-        assert first.page.evaluate(STATE) == "snapshot"
+        assert (first.page.evaluate(STATE), first.page.evaluate(FROM)) == ("snapshot", "cache")
         assert first.blob_sha256(ref) == sha256(png)
-        # Two starts from the same memory image: nothing random in them is shared.
-        made = []
-        for _ in range(2):
-            first.reload()
-            assert first.page.evaluate(STATE) == "snapshot"
-            made.append((first.call("createProject", {"title": "After"}), first.call("track", "a1,b2")))
-        assert made[0][0] != made[1][0] and made[0][1] != made[1][1], made
         assert pid in {p["id"] for p in first.call("listProjects")}
     finally:
         context.close()
@@ -89,6 +119,25 @@ def test_a_damaged_snapshot_is_deleted_and_the_vault_starts_as_usual(browser, se
         wait_for_snapshot(vault)
         vault.reload()
         assert vault.page.evaluate(STATE) == "snapshot"
+
+
+def test_a_builds_snapshot_this_browser_cannot_restore_is_not_fetched_again(browser, server):
+    context = browser.new_context()
+    context.route(BUILT, lambda route: route.fulfill(status=200, body=_damaged("garbage", b"")))
+    try:
+        vault = VaultPage(context.new_page(), server.url).open()
+        assert (vault.page.evaluate(STATE), vault.page.evaluate(FROM)) == ("fallback", "build")
+        assert fetches_of_built(vault) == 1
+        assert vault.call("createProject", {"title": "Works"}).startswith("p_")
+        wait_for_snapshot(vault)  # made in a worker instead
+        vault.reload()
+        assert (vault.page.evaluate(STATE), vault.page.evaluate(FROM)) == ("snapshot", "cache")
+        vault.page.evaluate("() => window.__assetVaultSnapshot.drop()")
+        vault.reload()
+        assert vault.page.evaluate(STATE) == "fresh"
+        assert fetches_of_built(vault) == 0  # refused once: not fetched again for this version
+    finally:
+        context.close()
 
 
 def test_fast_start_can_be_turned_off_and_on_from_the_usage_bar(browser, server, startup_snapshot):
@@ -121,10 +170,11 @@ SHORT_OF_ROOM = """(() => { const real = navigator.storage.estimate.bind(navigat
   navigator.storage.estimate = async () => ({ ...(await real()), quota: 300 * 2 ** 20 }); })()"""
 
 
-def test_no_snapshot_is_made_when_the_site_is_short_of_room(browser, server):
-    """Media matters more than a fast start: with 300 MB allowed, the 30 MB image is not made."""
+def test_no_snapshot_is_stored_when_the_site_is_short_of_room(browser, server):
+    """Media matters more than a fast start: with 300 MB allowed, the 30 MB image is used from the
+    build but not kept (nor made)."""
     with vault_with_snapshot(browser, server, None, SHORT_OF_ROOM) as vault:
-        assert vault.page.evaluate(STATE) == "fresh"
+        assert (vault.page.evaluate(STATE), vault.page.evaluate(FROM)) == ("snapshot", "build")
         assert vault.call("usage")["quota"] == 300 * 2**20
         vault.page.wait_for_timeout(5000)  # one would have been started after 2 s
         assert vault.page.evaluate("() => performance.getEntriesByName('assetVault:snapshot-start').length") == 0

@@ -8,7 +8,7 @@ import time
 from playwright.sync_api import expect
 
 from tests.e2e.server import ROOT, Server
-from tests.e2e.test_snapshot import STATE, wait_for_snapshot
+from tests.e2e.test_snapshot import FROM, STATE, wait_for_snapshot
 from tests.e2e.vault_page import VaultPage, sha256
 from tests.media import data_url, image_bytes
 
@@ -75,8 +75,10 @@ def test_an_open_tab_keeps_its_version_until_every_tab_closes(browser, tmp_path)
             second.page.close()  # the new worker was still activating
             time.sleep(0.25)
         assert version_and_marker(second) == (NEW_VERSION, "second")
-        # The new version never starts from the old one's snapshot, which went with its files.
-        assert second.page.evaluate(STATE) == "fresh"
+        # The new version never starts from the old one's snapshot, which went with its files:
+        # from its own build's.
+        assert second.page.evaluate(STATE) == "snapshot"
+        assert second.page.evaluate(FROM) == "build"
         assert old_cache not in second.page.evaluate("() => caches.keys()")
         assert second.blob_sha256(ref) == sha256(png)
         assert [p["id"] for p in second.call("listProjects")] == [pid]
