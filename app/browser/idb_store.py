@@ -18,10 +18,11 @@ import js
 from pyodide.ffi import JsException, create_proxy, to_js
 
 from app.core.errors import QuotaExceededError, StorageUnavailableError
+from app.core.model import THUMBNAIL_ROLE
 from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
 from app.core.tasks import new_future, start_now
 
-from .jsconv import DomError, js_error_name, settle, to_js_record, to_py_record
+from .jsconv import DomError, is_null, js_error_name, settle, to_js_record, to_py_record
 from .save_batch import SaveBatch, project_totals
 from .tx_end import ended
 
@@ -305,6 +306,38 @@ class IdbStore:
         key_range = js.IDBKeyRange.bound(to_js_record(lower), to_js_record([project_id, []]))
         return to_py_record(await self._read("assets", lambda s: s.index("byProject").getAll(key_range, count))) or []
 
+    async def neighbour(self, meta: dict, forward: bool) -> dict | None:
+        project_id, at, ref = meta["projectId"], meta["createdAt"], meta["ref"]
+        # From this record's own createdAt, inclusive (another may share it), on past itself and
+        # past previews: one cursor, a step or two.
+        lower, upper = ([project_id, at], [project_id, []]) if forward else ([project_id], [project_id, at])
+        key_range = js.IDBKeyRange.bound(to_js_record(lower), to_js_record(upper))
+        found: list[dict] = []
+
+        def step(event):
+            cursor = event.target.result
+            if cursor is None or is_null(cursor):
+                return
+            row = to_py_record(cursor.value)
+            beyond = (row["createdAt"], row["ref"]) > (at, ref) if forward else (row["createdAt"], row["ref"]) < (at, ref)
+            if beyond and row["role"] != THUMBNAIL_ROLE:
+                found.append(row)
+            else:
+                getattr(cursor, "continue")()
+
+        def issue(store):
+            found.clear()  # a retried read starts over
+            request = store.index("byProject").openCursor(key_range, "next" if forward else "prev")
+            request.onsuccess = handler
+            return request
+
+        handler = create_proxy(step)
+        try:
+            await self._in_one_read("assets", issue)
+        finally:
+            handler.destroy()
+        return found[0] if found else None
+
     async def get_meta(self, ref: str):
         return to_py_record(await self._read("assets", lambda s: s.get(ref)))
 
@@ -325,18 +358,23 @@ class IdbStore:
         two calls across the FFI instead of two per key (at 20,000 Blobs those calls were ~0.5 s
         of an export)."""
         js_keys = to_js(keys)
+        # get(key, index, array): the extras are ignored
+        requests = await self._in_one_read(store_name, lambda store: js_keys.map(store.get.bind(store)))
+        return requests.map(_result_of())
+
+    async def _in_one_read(self, store_name: str, issue):
+        """issue(object store)'s requests (returned as they are), in a read-only transaction
+        awaited to its end."""
         for attempt in (1, 2):
             tx = await self._tx([store_name])
-            store = tx.objectStore(store_name)
-            requests = js_keys.map(store.get.bind(store))  # get(key, index, array): the extras are ignored
+            requests = issue(tx.objectStore(store_name))
             try:
                 await self._guard(settle(tx, ok="oncomplete", fail="onerror", also_fail="onabort", value=lambda: None))
-                break
+                return requests
             except DomError as err:
                 if attempt == 2:  # see _read
                     raise StorageUnavailableError(f"The browser could not read the vault's storage ({err}).") from None
                 await self._close_event()
-        return requests.map(_result_of())
 
     async def add_assets(self, entries, project) -> None:
         tx = await self._tx(["assets", "blobs", "projects"], "readwrite")

@@ -1,4 +1,6 @@
-"""Human-readable numbers for the page."""
+"""Human-readable numbers and params for the page."""
+
+import json
 
 
 def size(n: int | float) -> str:
@@ -14,3 +16,18 @@ def params_summary(params: dict, limit: int = 160) -> str:
     parts = [f"{k}: {v}" for k, v in params.items() if not isinstance(v, (dict, list))]
     text = " · ".join(parts)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def params_rows(params: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """Generation params as (key, value) rows for a table: nested objects as dotted keys, lists
+    and other values as compact JSON, strings as they are."""
+    rows: list[tuple[str, str]] = []
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            rows += params_rows(value, name + ".")
+        elif isinstance(value, str):
+            rows.append((name, value))
+        else:
+            rows.append((name, json.dumps(value, ensure_ascii=False, separators=(", ", ": "))))
+    return rows

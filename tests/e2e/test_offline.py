@@ -37,6 +37,10 @@ def test_a_first_visit_then_the_server_stopped_still_resolves_assetvaultready(br
         card.wait_for()
         assert card.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
         assert vault.blob_sha256(ref) == sha256(png)
+        vault.open(f"#/asset/{ref}")  # a viewer's deep link, offline and from a cold start
+        full = page.locator("#viewer-media")
+        full.wait_for()
+        assert full.evaluate("img => img.decode().then(() => [img.naturalWidth, img.naturalHeight])") == [300, 200]
         assert "Traceback" not in page.inner_text("body")
         assert errors == []
     finally:

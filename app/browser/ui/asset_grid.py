@@ -7,7 +7,8 @@ fetches previews for just those. One delegated listener serves every card's butt
 
 Keyboard and screen readers reach every asset: the grid is a list whose items carry
 aria-setsize/aria-posinset; one card is in the tab order (roving tabindex) and the arrow keys,
-Page Up/Down, Home and End move it, scrolling the card into view and rendering it first.
+Page Up/Down, Home and End move it, scrolling the card into view and rendering it first; Enter
+(or a click on an image, or the name) opens the card's asset in the viewer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import js
 
 from app.core import fmt
 
+from .asset_view import asset_link
 from .dom import Scope, h, no_scroll
 
 CARD_PX = 288  # .grid.windowed .asset-card height in app.css
@@ -36,6 +38,7 @@ class AssetGrid:
         self.cols = 1
         self._frame_pending = False
         self._focus_after = None
+        self._wanted_focus = None
         self.el = h("ul", {"class": "grid windowed", "id": "assets", "role": "list",
                            "aria-label": f"{len(metas)} files", "onclick": self.scope.on(self._click),
                            "onkeydown": self.scope.on(self._key)})
@@ -69,6 +72,11 @@ class AssetGrid:
         """Render the rows near the viewport (sync: DOM only; previews follow)."""
         if not self.el.isConnected:
             return
+        if self._wanted_focus is not None:
+            ref, self._wanted_focus = self._wanted_focus, None
+            if ref in self.index:
+                self._move(self.index[ref], focus=True)  # updates in turn
+                return
         width = self.el.clientWidth or js.window.innerWidth
         self.cols = max(1, int((width + GAP_PX) // (MIN_COL_PX + GAP_PX)))
         rows = -(-len(self.metas) // self.cols)
@@ -143,7 +151,7 @@ class AssetGrid:
                         "role": "listitem", "tabindex": roving, "aria-setsize": str(len(self.metas)),
                         "aria-posinset": str(position + 1), "aria-label": name},
                  h("div", {"class": "preview loading"}),
-                 h("div", {"class": "asset-name", "title": name}, name),
+                 h("a", {"class": "asset-name", "title": name, "href": asset_link(meta["ref"]), "tabindex": roving}, name),
                  h("div", {"class": "meta"}, f"{meta['role']} · {meta['mime']} · {fmt.size(meta['size'])}",
                    _backup_badge(meta)),
                  h("div", {"class": "params"}, fmt.params_summary(meta["params"])) if meta["params"] else None,
@@ -236,10 +244,13 @@ class AssetGrid:
     def _click(self, event) -> None:
         button = event.target.closest("button[data-action]")
         card = event.target.closest(".asset-card")
-        if card is None:
+        if not card:  # JS null: a click between the cards
             return
         self._move(self.index.get(str(card.dataset.ref), self.active), focus=False)
-        if button is None:
+        if not button:
+            # An image's preview opens it large; a player's own controls stay the player's.
+            if card.dataset.kind == "image" and event.target.closest(".preview"):
+                js.location.hash = asset_link(str(card.dataset.ref))
             return
         meta = self.metas[self.index[str(card.dataset.ref)]]
         self.view.card_action(str(button.dataset.action), meta)
@@ -252,6 +263,9 @@ class AssetGrid:
         moves = {"ArrowRight": 1, "ArrowLeft": -1, "ArrowDown": self.cols, "ArrowUp": -self.cols,
                  "PageDown": per_screen, "PageUp": -per_screen}
         key = str(event.key)
+        if key == "Enter":
+            js.location.hash = asset_link(str(card.dataset.ref))
+            return
         if key in moves:
             target = self.active + moves[key]
         elif key == "Home":
@@ -263,6 +277,17 @@ class AssetGrid:
         event.preventDefault()
         self._move(max(0, min(len(self.metas) - 1, target)), focus=True)
 
+    def focus_ref(self, ref: str | None) -> bool:
+        """Puts the focus on ref's card, scrolled to, if it is in the list (once the grid is in
+        the page: where a row is depends on it)."""
+        if ref not in self.index:
+            return False
+        if self.el.isConnected:
+            self._move(self.index[ref], focus=True)
+        else:
+            self._wanted_focus = ref
+        return True
+
     def _move(self, position: int, focus: bool) -> None:
         if not self.metas:
             return
@@ -272,8 +297,8 @@ class AssetGrid:
             if card is not None:
                 roving = "0" if self.index[ref] == position else "-1"
                 card.tabIndex = roving
-                for button in card.querySelectorAll("button"):
-                    button.tabIndex = roving
+                for control in card.querySelectorAll("button, a"):
+                    control.tabIndex = roving
         self.active = position
         if not focus:
             return

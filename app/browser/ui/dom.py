@@ -25,11 +25,19 @@ class Scope:
     def __init__(self):
         self._proxies = []
         self._urls = []
+        self._listening = []
 
     def on(self, fn):
         proxy = create_proxy(fn)
         self._proxies.append(proxy)
         return proxy
+
+    def listen(self, target, kind: str, fn) -> None:
+        """addEventListener, undone at dispose: an event that comes after (an image that finishes
+        loading once its view is gone) must not call a destroyed proxy."""
+        proxy = self.on(fn)
+        target.addEventListener(kind, proxy)
+        self._listening.append((target, kind, proxy))
 
     def object_url(self, blob) -> str:
         url = js.URL.createObjectURL(blob)
@@ -37,11 +45,13 @@ class Scope:
         return url
 
     def dispose(self) -> None:
+        for target, kind, proxy in self._listening:
+            target.removeEventListener(kind, proxy)
         for url in self._urls:
             js.URL.revokeObjectURL(url)
         for proxy in self._proxies:
             proxy.destroy()
-        self._urls, self._proxies = [], []
+        self._urls, self._proxies, self._listening = [], [], []
 
 
 class Keyed:

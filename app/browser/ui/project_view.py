@@ -10,6 +10,7 @@ from app.core.errors import InvalidInputError, NotFoundError, VaultError
 from app.core.model import THUMBNAIL_ROLE
 
 from .asset_grid import AssetGrid
+from .asset_view import recalled_focus
 from .dom import Scope, accept_drops, by_id, h
 
 FIRST_CHUNK = 400  # records (frames and their previews): more than a screen of cards
@@ -57,6 +58,9 @@ class ProjectView:
         old_scope, self.scope = self.scope, Scope()
         old_scope.dispose()
         self.grid = AssetGrid(self, media)
+        self.focus_wanted = recalled_focus()  # back from the viewer: its asset's card
+        if self.grid.focus_ref(self.focus_wanted):
+            self.focus_wanted = None
         self.loading = True
         self.summary = h("span", {"class": "meta", "id": "project-summary"})
         self._summarise(project)
@@ -87,6 +91,9 @@ class ProjectView:
         self.loading = False
         if len(media) != len(grid.metas):
             grid.replace(media)
+        if self.focus_wanted is not None:
+            grid.focus_ref(self.focus_wanted)
+            self.focus_wanted = None
         try:
             self._summarise(await self.shell.vault.get_project(self.project_id))
         except NotFoundError:

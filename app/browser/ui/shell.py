@@ -1,7 +1,8 @@
 """The page shell: header with the storage bar, a notice area, and the hash router.
 
-Routes (a contract): ``#/`` projects, ``#/project/<projectId>``, ``#/status/<id1,id2,...>`` and
-``#/file/<fileId>``. Any other route says it is unknown and links home.
+Routes (a contract): ``#/`` projects, ``#/project/<projectId>``, ``#/asset/<ref>`` (one asset, full
+size), ``#/status/<id1,id2,...>`` and ``#/file/<fileId>``. Any other route says it is unknown and
+links home.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Shell:
     # -- routing --------------------------------------------------------------------------
 
     def route(self) -> None:
+        from .asset_view import AssetView
         from .project_view import ProjectView
         from .projects_view import ProjectsView
         from .status_view import StatusView
@@ -72,6 +74,8 @@ class Shell:
             self.view = ProjectsView(self)
         elif parts[0] == "project" and len(parts) == 2:
             self.view = ProjectView(self, _decoded(parts[1]))
+        elif parts[0] == "asset" and len(parts) == 2:
+            self.view = AssetView(self, _decoded(parts[1]))
         elif path.startswith("/status/") or path == "/status":
             self.view = StatusView(self, _decoded(path[len("/status/"):]))
         elif path.startswith("/file/"):

@@ -1,0 +1,179 @@
+"""One asset, full size: ``#/asset/<ref>``.
+
+The media at its natural size or fitted to the window (images), or with its player (video,
+audio); what it is (type, size, dates, dimensions); and the params it was made with, as a table.
+The arrow keys step to the previous and next asset of its project, in the grid's order, and
+Escape goes back to the project with the card in focus. The route is a plain hash link, so it
+survives a reload and works offline like every other page.
+"""
+
+from __future__ import annotations
+
+import math
+
+import js
+
+from app.core import fmt
+from app.core.errors import InvalidInputError, NotFoundError
+
+from .dom import Scope, h
+
+KINDS = {"image": "Image", "video": "Video", "audio": "Audio"}
+FOCUS_KEY = "assetVault:focus"  # sessionStorage: the card to focus when the grid shows again
+
+
+def asset_link(ref: str) -> str:
+    return f"#/asset/{js.encodeURIComponent(ref)}"
+
+
+class AssetView:
+    def __init__(self, shell, ref: str):
+        self.shell = shell
+        self.ref = ref
+        self.project_id = None
+        self.steps: dict[str, str] = {}  # key -> route: ArrowLeft, ArrowRight, Escape
+        self.nav = None
+        self.scope = Scope()
+        self.scope.listen(js.window, "keydown", self._key)
+
+    def shows(self, project_id) -> bool:
+        return project_id in (None, self.project_id)
+
+    async def apply(self, changes: list) -> bool:
+        """Only a change to this asset itself redraws it (a redraw would restart a playing video);
+        other changes in its project (a burst of new frames) update the previous/next links."""
+        if any(not isinstance(c, dict) or (c.get("type") == "asset" and c.get("ref") == self.ref) for c in changes):
+            return False
+        if self.nav is not None and any(c.get("type") == "asset" for c in changes):
+            try:
+                fresh = self._nav(*await self.shell.vault.neighbours(self.ref))
+            except NotFoundError:
+                return False
+            self.nav.replaceWith(fresh)
+            self.nav = fresh
+        return True
+
+    def dispose(self) -> None:
+        self.scope.dispose()
+
+    async def render(self):
+        vault = self.shell.vault
+        try:
+            meta = await vault.get_meta(self.ref)
+        except InvalidInputError:
+            meta = None
+        if meta is None:
+            return h("section", {"class": "empty"}, h("h1", None, "File not found"),
+                     h("p", None, "There is no file ", h("code", None, self.ref),
+                       " in this browser's vault: it may have been deleted."),
+                     h("a", {"href": "#/"}, "Back to your projects"))
+        self.project_id = meta["projectId"]
+        before, after = await vault.neighbours(self.ref)
+        blob = await vault.get_blob(self.ref)
+        remember_focus(self.ref)  # back in the grid, the card just looked at takes the focus
+        details = h("dl", {"class": "facts"})
+        self.nav = self._nav(before, after)
+        return h("section", {"class": "viewer", "aria-label": meta["name"]},
+                 self.nav,
+                 h("h1", None, meta["name"]),
+                 h("figure", {"class": "stage"}, self._media(meta, blob, details)),
+                 self._facts(meta, details),
+                 _params(meta["params"]))
+
+    def _nav(self, before: dict | None, after: dict | None):
+        back = f"#/project/{js.encodeURIComponent(self.project_id)}"
+        self.steps = {"ArrowLeft": before and asset_link(before["ref"]),
+                      "ArrowRight": after and asset_link(after["ref"]), "Escape": back}
+        return h("nav", {"class": "viewer-nav"},
+                 h("a", {"href": back, "id": "viewer-back", "aria-keyshortcuts": "Escape"}, "← Project"),
+                 _step("viewer-prev", "← Previous", self.steps["ArrowLeft"], before, "ArrowLeft"),
+                 _step("viewer-next", "Next →", self.steps["ArrowRight"], after, "ArrowRight"))
+
+    def _media(self, meta: dict, blob, details):
+        name = meta["name"]
+        if blob is None:
+            return h("div", {"class": "missing", "id": "viewer-missing"},
+                     h("strong", None, "File missing"),
+                     h("span", None, "The stored bytes are gone; the params below can make it again."))
+        url = self.scope.object_url(blob)
+        if meta["kind"] == "image":
+            img = h("img", {"src": url, "alt": name, "class": "fit", "id": "viewer-media"})
+            toggle = h("button", {"class": "small", "id": "viewer-size", "aria-pressed": "false"}, "Actual size")
+
+            def flip(_event):
+                fitted = img.classList.toggle("fit")
+                toggle.textContent = "Actual size" if fitted else "Fit to window"
+                toggle.setAttribute("aria-pressed", "false" if fitted else "true")
+            self.scope.listen(toggle, "click", flip)
+            self.scope.listen(img, "load", lambda _e: _fact(details, "Dimensions", f"{img.naturalWidth} × {img.naturalHeight} px"))
+            return h("div", None, h("div", {"class": "frame"}, img), toggle)
+        player = h(meta["kind"] if meta["kind"] in ("video", "audio") else "audio",
+                   {"src": url, "controls": True, "preload": "metadata", "aria-label": name, "id": "viewer-media"})
+
+        def measured(_event):
+            if meta["kind"] == "video" and player.videoWidth:
+                _fact(details, "Dimensions", f"{player.videoWidth} × {player.videoHeight} px")
+            if math.isfinite(player.duration):
+                _fact(details, "Duration", f"{player.duration:.1f} s")
+        self.scope.listen(player, "loadedmetadata", measured)
+        return h("div", {"class": "frame"}, player)
+
+    def _facts(self, meta: dict, details):
+        created = str(js.Date.new(meta["createdAt"]).toLocaleString())
+        for label, value in (("Kind", f"{KINDS.get(meta['kind'], meta['kind'])} · {meta['role']}"),
+                             ("Type", meta["mime"]), ("Size", f"{fmt.size(meta['size'])} ({meta['size']:,} bytes)"),
+                             ("Created", created), ("Ref", meta["ref"])):
+            _fact(details, label, value)
+        return details
+
+    def _key(self, event) -> None:
+        key = str(event.key)
+        if key not in self.steps or event.altKey or event.ctrlKey or event.metaKey or event.shiftKey:
+            return
+        # The players and fields keep their own keys (seeking, moving the caret).
+        if event.target.closest and event.target.closest("video, audio, input, textarea, select, [contenteditable]"):
+            return
+        route = self.steps.get(key)
+        if route:
+            event.preventDefault()
+            js.location.hash = route
+
+
+def remember_focus(ref: str) -> None:
+    try:
+        js.sessionStorage.setItem(FOCUS_KEY, ref)
+    except Exception:  # storage blocked: the grid starts at its first card
+        pass
+
+
+def recalled_focus() -> str | None:
+    """The ref of the asset last opened in the viewer, once."""
+    try:
+        ref = js.sessionStorage.getItem(FOCUS_KEY)
+        js.sessionStorage.removeItem(FOCUS_KEY)
+        return None if ref is None else str(ref)
+    except Exception:
+        return None
+
+
+def _step(element_id: str, label: str, route: str | None, meta: dict | None, key: str):
+    if not route:
+        return h("span", {"class": "meta", "id": element_id, "aria-disabled": "true"}, label)
+    return h("a", {"href": route, "id": element_id, "title": meta["name"], "aria-keyshortcuts": key}, label)
+
+
+def _fact(details, label: str, value: str) -> None:
+    for term in details.querySelectorAll("dt"):
+        if str(term.textContent) == label:  # measured again (a redraw): one row each
+            term.nextElementSibling.textContent = value
+            return
+    details.append(h("dt", None, label), h("dd", None, value))
+
+
+def _params(params: dict):
+    rows = fmt.params_rows(params or {})
+    if not rows:
+        return h("p", {"class": "meta", "id": "viewer-params"}, "No generation params were saved with this file.")
+    return h("table", {"class": "params-table", "id": "viewer-params"},
+             h("caption", None, "Generation params"),
+             h("tbody", None, *[h("tr", None, h("th", {"scope": "row"}, key), h("td", None, value)) for key, value in rows]))

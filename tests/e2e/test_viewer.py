@@ -1,0 +1,93 @@
+"""The viewer (#/asset/<ref>): one asset full size with what it is and its params; the arrow keys
+step through the project in the grid's order, Escape goes back to the card; deep links reload."""
+
+from playwright.sync_api import expect
+
+from tests.e2e.vault_page import VaultPage
+from tests.media import data_url, image_bytes, wav_bytes
+
+SIZES = [(320, 200), (640, 360), (96, 96)]
+
+
+def seeded(vault: VaultPage):
+    pid = vault.call("createProject", {"title": "Viewer"})
+    refs = [vault.call("saveDataUrl", pid, data_url(image_bytes("PNG", size, seed=i), "image/png"),
+                       {"role": "frame", "name": f"frame {i}.png",
+                        "params": {"prompt": f"dawn over water, take {i}", "frameNumber": i, "model": {"name": "m-2"}}})
+            for i, size in enumerate(SIZES)]
+    refs.append(vault.save_bytes(pid, wav_bytes(0.5), "audio/wav", {"role": "tts", "params": {"voice": "ada"}}))
+    vault.wait_thumbnails(pid, 3)
+    return pid, refs
+
+
+def facts(page) -> dict:
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(".facts dt")]
+        .map((dt) => [dt.textContent, dt.nextElementSibling.textContent]))""")
+
+
+def params(page) -> dict:
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll("#viewer-params tr")]
+        .map((tr) => [tr.querySelector("th").textContent, tr.querySelector("td").textContent]))""")
+
+
+def hash_of(page) -> str:
+    return page.evaluate("() => decodeURIComponent(location.hash)")
+
+
+def test_a_card_opens_full_size_and_the_keys_step_through_the_project(vault):
+    pid, refs = seeded(vault)
+    page = vault.page
+    vault.open(f"#/project/{pid}")
+    page.locator(f".asset-card[data-ref='{refs[1]}'] .preview img").click()
+    assert hash_of(page) == f"#/asset/{refs[1]}"
+    media = page.locator("#viewer-media")
+    expect(media).to_have_class("fit")
+    expect(page.locator("h1")).to_have_text("frame 1.png")
+    expect(page.locator(".facts")).to_contain_text("640 × 360 px")
+    shown = facts(page)
+    assert shown["Type"] == "image/png" and shown["Ref"] == refs[1] and shown["Kind"] == "Image · frame"
+    assert params(page) == {"prompt": "dawn over water, take 1", "frameNumber": "1", "model.name": "m-2"}
+    assert media.evaluate("img => img.decode().then(() => img.naturalWidth)") == 640
+
+    page.click("#viewer-size")
+    expect(media).not_to_have_class("fit")
+    expect(page.locator("#viewer-size")).to_have_text("Fit to window")
+
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("h1")).to_have_text("frame 2.png")
+    page.keyboard.press("ArrowRight")  # the audio, with its player
+    expect(page.locator("audio#viewer-media")).to_have_count(1)
+    assert params(page) == {"voice": "ada"}
+    expect(page.locator("#viewer-next")).to_have_attribute("aria-disabled", "true")
+    for name in ("frame 2.png", "frame 1.png", "frame 0.png"):
+        page.keyboard.press("ArrowLeft")
+        expect(page.locator("h1")).to_have_text(name)
+    page.keyboard.press("ArrowLeft")  # the first: nowhere further
+    page.wait_for_timeout(300)
+    assert hash_of(page) == f"#/asset/{refs[0]}"
+
+    page.keyboard.press("Escape")
+    assert hash_of(page) == f"#/project/{pid}"
+    card = page.locator(f".asset-card[data-ref='{refs[0]}']")
+    expect(card).to_be_focused()
+    page.keyboard.press("ArrowRight")  # the grid's own keys go on from there
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("frame 1.png")
+
+
+def test_a_deep_link_reloads_and_a_missing_or_unknown_asset_says_so(vault):
+    pid, refs = seeded(vault)
+    page = vault.page
+    vault.open(f"#/asset/{refs[2]}")
+    vault.reload()
+    expect(page.locator("h1")).to_have_text("frame 2.png")
+    expect(page.locator("#viewer-prev")).to_have_attribute("href", f"#/asset/{refs[1]}")
+
+    vault.delete_stored_blob(refs[2])
+    vault.reload()
+    expect(page.locator("#viewer-missing")).to_contain_text("File missing")
+    assert params(page)["prompt"] == "dawn over water, take 2"  # what it takes to make it again
+
+    vault.open("#/asset/a_nothing_here")
+    expect(page.locator("h1")).to_have_text("File not found")
+    assert "Traceback" not in page.inner_text("body")
