@@ -30,6 +30,13 @@ def params(page) -> dict:
         .map((tr) => [tr.querySelector("th").textContent, tr.querySelector("td").textContent]))""")
 
 
+def host_asked(page) -> list:
+    """What a host app listening on the page was asked to regenerate since the last look."""
+    return page.evaluate("""() => {
+        if (!window.asked) { window.asked = []; addEventListener("assetvault:regenerate", (e) => window.asked.push(e.detail)); }
+        return window.asked.splice(0); }""")
+
+
 def hash_of(page) -> str:
     return page.evaluate("() => decodeURIComponent(location.hash)")
 
@@ -85,8 +92,21 @@ def test_a_deep_link_reloads_and_a_missing_or_unknown_asset_says_so(vault):
 
     vault.delete_stored_blob(refs[2])
     vault.reload()
+    host_asked(page)  # a host app starts listening
     expect(page.locator("#viewer-missing")).to_contain_text("File missing")
     assert params(page)["prompt"] == "dawn over water, take 2"  # what it takes to make it again
+    # "Regenerate" asks the host app on the page, with what made the file; from the grid too.
+    wanted = {"ref": refs[2], "projectId": pid,
+              "params": {"prompt": "dawn over water, take 2", "frameNumber": 2, "model": {"name": "m-2"}}}
+    page.click("#viewer-regenerate")
+    expect(vault.notice("info")).to_contain_text("Asked for frame 2.png to be made again")
+    assert host_asked(page) == [wanted]
+    vault.open(f"#/project/{pid}")
+    card = page.locator(f".asset-card[data-ref='{refs[2]}']")
+    expect(card).to_have_attribute("data-missing", "true")
+    host_asked(page)
+    card.locator("[data-action=regenerate]").click()
+    assert host_asked(page) == [wanted]
 
     vault.open("#/asset/a_nothing_here")
     expect(page.locator("h1")).to_have_text("File not found")

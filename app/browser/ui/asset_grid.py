@@ -170,8 +170,10 @@ class AssetGrid:
             card.querySelector("[data-action=download]").disabled = True
             box.append(h("div", {"class": "missing"},
                          h("strong", None, "File missing"),
-                         h("span", None, "The stored bytes are gone; regenerate it with:"),
+                         h("span", None, "The stored bytes are gone; it was made with:"),
                          h("code", None, fmt.params_summary(meta["params"], 400) or "(no parameters saved)")))
+            card.querySelector(".actions").prepend(
+                h("button", {"class": "small", "data-action": "regenerate", "tabindex": str(card.tabIndex)}, "Regenerate"))
             return
         source = thumb if (thumb is not None and meta["kind"] != "audio") else blob
         if meta["kind"] == "image":

@@ -16,10 +16,12 @@ import js
 from app.core import fmt
 from app.core.errors import InvalidInputError, NotFoundError
 
+from ..jsconv import to_js_record
 from .dom import Scope, h
 
 KINDS = {"image": "Image", "video": "Video", "audio": "Audio"}
 FOCUS_KEY = "assetVault:focus"  # sessionStorage: the card to focus when the grid shows again
+REGENERATE = "assetvault:regenerate"  # the event asking a host app to make a lost file again (a contract)
 
 
 def asset_link(ref: str) -> str:
@@ -70,6 +72,9 @@ class AssetView:
         self.project_id = meta["projectId"]
         before, after = await vault.neighbours(self.ref)
         blob = await vault.get_blob(self.ref)
+        backup = self.shell.backup
+        if blob is None and backup is not None and meta.get("backup") == "uploaded":
+            blob = await backup.recover(meta)  # the backup holds the bytes this browser lost
         remember_focus(self.ref)  # back in the grid, the card just looked at takes the focus
         details = h("dl", {"class": "facts"})
         self.nav = self._nav(before, after)
@@ -94,7 +99,9 @@ class AssetView:
         if blob is None:
             return h("div", {"class": "missing", "id": "viewer-missing"},
                      h("strong", None, "File missing"),
-                     h("span", None, "The stored bytes are gone; the params below can make it again."))
+                     h("span", None, "The stored bytes are gone; the params below can make it again."),
+                     h("button", {"class": "small", "id": "viewer-regenerate",
+                                  "onclick": self.scope.on(lambda _e: ask_regenerate(self.shell, meta))}, "Regenerate"))
         url = self.scope.object_url(blob)
         if meta["kind"] == "image":
             img = h("img", {"src": url, "alt": name, "class": "fit", "id": "viewer-media"})
@@ -137,6 +144,14 @@ class AssetView:
         if route:
             event.preventDefault()
             js.location.hash = route
+
+
+def ask_regenerate(shell, meta: dict) -> None:
+    """Tells the host app on this page to make a lost file again, with what made it."""
+    detail = {"ref": meta["ref"], "projectId": meta["projectId"], "params": meta["params"]}
+    js.window.dispatchEvent(js.CustomEvent.new(REGENERATE, js.Object.fromEntries(to_js_record([["detail", detail]]))))
+    shell.notify(f"Asked for {meta['name']} to be made again: a generator app on this page that listens for "
+                 f"{REGENERATE} makes it from its params.")
 
 
 def remember_focus(ref: str) -> None:

@@ -10,7 +10,7 @@ from app.core.errors import InvalidInputError, NotFoundError, VaultError
 from app.core.model import THUMBNAIL_ROLE
 
 from .asset_grid import AssetGrid
-from .asset_view import recalled_focus
+from .asset_view import ask_regenerate, recalled_focus
 from .dom import Scope, accept_drops, by_id, h
 
 FIRST_CHUNK = 400  # records (frames and their previews): more than a screen of cards
@@ -180,6 +180,8 @@ class ProjectView:
             self._delete_asset(meta)
         elif action == "download":
             self._download(meta)
+        elif action == "regenerate":
+            ask_regenerate(self.shell, meta)
 
     def _download(self, meta: dict) -> None:
         async def download():
