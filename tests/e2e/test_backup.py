@@ -328,6 +328,13 @@ def test_a_blob_lost_from_this_browser_is_fetched_back_from_the_backup(vault, s3
     expect(card.locator("img")).to_have_count(1)
     expect(card).not_to_have_attribute("data-missing", "true")
     assert vault.blob_sha256(ref) == sha256(data) and ref in vault.stored_keys()["blobs"]
+    # The viewer, opened straight on a lost file, asks the backup too.
+    vault.delete_stored_blob(ref)
+    vault.open(f"#/asset/{ref}")
+    full = vault.page.locator("#viewer-media")
+    full.wait_for()
+    assert full.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+    assert vault.blob_sha256(ref) == sha256(data)
 
 
 def test_tabs_learn_the_settings_and_one_uploads_for_all(context, server, s3, prefix):
