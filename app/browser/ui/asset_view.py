@@ -113,7 +113,9 @@ class AssetView:
                 toggle.setAttribute("aria-pressed", "false" if fitted else "true")
             self.scope.listen(toggle, "click", flip)
             self.scope.listen(img, "load", lambda _e: _fact(details, "Dimensions", f"{img.naturalWidth} × {img.naturalHeight} px"))
-            return h("div", None, h("div", {"class": "frame"}, img), toggle)
+            # At natural size the frame scrolls: focusable, so the keyboard can scroll it too.
+            return h("div", None, h("div", {"class": "frame", "tabindex": "0", "role": "region",
+                                            "aria-label": f"{name}, full size"}, img), toggle)
         player = h(meta["kind"] if meta["kind"] in ("video", "audio") else "audio",
                    {"src": url, "controls": True, "preload": "metadata", "aria-label": name, "id": "viewer-media"})
 
@@ -123,7 +125,7 @@ class AssetView:
             if math.isfinite(player.duration):
                 _fact(details, "Duration", f"{player.duration:.1f} s")
         self.scope.listen(player, "loadedmetadata", measured)
-        return h("div", {"class": "frame"}, player)
+        return h("div", {"class": "frame player"}, player)
 
     def _facts(self, meta: dict, details):
         created = str(js.Date.new(meta["createdAt"]).toLocaleString())

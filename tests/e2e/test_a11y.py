@@ -1,0 +1,48 @@
+"""Accessibility: axe-core (npm, tests only) finds no serious or critical violation on any route,
+the viewer included, with real media in it (and a file whose bytes are gone)."""
+
+import pytest
+
+from tests.e2e.server import ROOT
+from tests.e2e.vault_page import VaultPage
+from tests.media import data_url, image_bytes, wav_bytes
+
+AXE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_bytes()
+AXE_PATH = "test-only/axe.min.js"  # served to the page by the test, never by serve.py
+
+RUN = """async () => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+}"""
+
+
+@pytest.fixture
+def seeded(vault, context, server):
+    context.route(server.url + AXE_PATH, lambda route: route.fulfill(body=AXE, content_type="text/javascript"))
+    pid = vault.call("createProject", {"title": "Checked", "prompt": "dawn over water"})
+    image = vault.call("saveDataUrl", pid, data_url(image_bytes("PNG", (320, 200), seed=3), "image/png"),
+                       {"role": "frame", "params": {"prompt": "dawn", "seed": 7}})
+    lost = vault.call("saveDataUrl", pid, data_url(image_bytes("PNG", (64, 64), seed=4), "image/png"))
+    sound = vault.save_bytes(pid, wav_bytes(0.3), "audio/wav", {"role": "tts"})
+    vault.wait_thumbnails(pid, 2)
+    vault.delete_stored_blob(lost)
+    return pid, image, lost, sound
+
+
+def violations(vault: VaultPage, route: str, ready: str) -> list[str]:
+    vault.open(route)
+    vault.page.locator(ready).first.wait_for()
+    vault.page.wait_for_timeout(300)  # previews drawn
+    if not vault.page.evaluate("() => typeof axe === 'object'"):
+        vault.page.add_script_tag(url=vault.url + AXE_PATH)
+    return vault.page.evaluate(RUN)
+
+
+def test_no_serious_or_critical_violation_on_any_route(vault, seeded):
+    pid, image, lost, sound = seeded
+    routes = [("#/", ".project-card"), (f"#/project/{pid}", ".asset-card img"), (f"#/asset/{image}", "#viewer-media"),
+              (f"#/asset/{sound}", "audio#viewer-media"), (f"#/asset/{lost}", "#viewer-missing"),
+              ("#/status/a1,b2", ".file-card"), ("#/file/a1", ".file-card"), ("#/nowhere", "h1")]
+    found = {route: violations(vault, route, ready) for route, ready in routes}
+    assert {route: v for route, v in found.items() if v} == {}
