@@ -46,3 +46,25 @@ def test_no_serious_or_critical_violation_on_any_route(vault, seeded):
               ("#/status/a1,b2", ".file-card"), ("#/file/a1", ".file-card"), ("#/nowhere", "h1")]
     found = {route: violations(vault, route, ready) for route, ready in routes}
     assert {route: v for route, v in found.items() if v} == {}
+
+
+def test_every_route_fits_a_phone_screen_360_px_wide(vault, seeded, browser_name):
+    """Nothing wider than the screen (no sideways scrolling). Screenshots go to test-results/ for
+    a person to look at; they are not compared."""
+    pid, image, lost, sound = seeded
+    vault.page.set_viewport_size({"width": 360, "height": 740})
+    out = ROOT / "test-results"
+    out.mkdir(exist_ok=True)
+    routes = [("projects", "#/", ".project-card"), ("project", f"#/project/{pid}", ".asset-card img"),
+              ("viewer", f"#/asset/{image}", "#viewer-media"), ("viewer-audio", f"#/asset/{sound}", "audio#viewer-media"),
+              ("viewer-missing", f"#/asset/{lost}", "#viewer-missing"), ("status", "#/status/a1,b2", ".file-card")]
+    wide = {}
+    for name, route, ready in routes:
+        vault.open(route)
+        vault.page.locator(ready).first.wait_for()
+        vault.page.wait_for_timeout(300)
+        vault.page.screenshot(path=str(out / f"narrow-{browser_name}-{name}.png"), full_page=True)
+        width = vault.page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 360:
+            wide[name] = width
+    assert wide == {}
