@@ -36,7 +36,8 @@ class AssetGrid:
         self.urls: dict[str, str] = {}  # ref -> object URL of its preview source
         self.active = 0  # the card in the tab order
         self.cols = 1
-        self._frame_pending = False
+        self._frame_id = None  # the id of the animation frame asked for, until it runs
+        self._on_frame = self.scope.on(self._framed)
         self._focus_after = None
         self._wanted_focus = None
         self.el = h("ul", {"class": "grid windowed", "id": "assets", "role": "list",
@@ -47,6 +48,9 @@ class AssetGrid:
         js.window.addEventListener("resize", self._on_scroll, _passive())
 
     def dispose(self) -> None:
+        if self._frame_id is not None:  # it would call a destroyed proxy
+            js.cancelAnimationFrame(self._frame_id)
+            self._frame_id = None
         js.window.removeEventListener("scroll", self._on_scroll)
         js.window.removeEventListener("resize", self._on_scroll)
         for url in self.urls.values():
@@ -57,12 +61,11 @@ class AssetGrid:
     # -- the window -----------------------------------------------------------------------
 
     def schedule(self) -> None:
-        if not self._frame_pending:
-            self._frame_pending = True
-            js.requestAnimationFrame(self.scope.on(lambda _t: self._frame()))
+        if self._frame_id is None:
+            self._frame_id = js.requestAnimationFrame(self._on_frame)
 
-    def _frame(self) -> None:
-        self._frame_pending = False
+    def _framed(self, _time) -> None:
+        self._frame_id = None
         try:
             self.update()
         except Exception as err:  # a callback of the browser's: no one else would catch it

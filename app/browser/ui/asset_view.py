@@ -137,6 +137,8 @@ class AssetView:
 
     def _key(self, event) -> None:
         key = str(event.key)
+        if self is not self.shell.view:  # routed away, its tree still showing until the next one's is ready
+            return
         if key not in self.steps or event.altKey or event.ctrlKey or event.metaKey or event.shiftKey:
             return
         # The players and fields keep their own keys (seeking, moving the caret).

@@ -36,6 +36,7 @@ class Shell:
         self.backup_panel = None  # set by main: lives as long as the page, shown on #/
         self.snapshot = None  # set by main: the start-up snapshot
         self.view = None
+        self._leaving: list = []  # views routed away from whose tree still shows
         self._render_task = None
         self._scope = Scope()
         self._usage_scope = Scope()
@@ -69,7 +70,9 @@ class Shell:
         path = str(js.location.hash or "#/")[1:] or "/"
         parts = [p for p in path.split("/") if p]
         if self.view is not None:
-            self.view.dispose()
+            # Disposed once the next view's tree replaces its own: until then (the next view
+            # may wait on the network) its tree shows and a click on it must find live handlers.
+            self._leaving.append(self.view)
         if not parts:
             self.view = ProjectsView(self)
         elif parts[0] == "project" and len(parts) == 2:
@@ -103,6 +106,10 @@ class Shell:
             clear(container)  # a view that keeps its tree (and the node under the pointer) is left in place
             append(container, node)
             focused()
+        if view is self.view:
+            leaving, self._leaving = self._leaving, []
+            for old in leaving:
+                old.dispose()
 
     def changed(self, change=None) -> None:
         """Data changed (a change record from this tab or another, a generation key, or None for
