@@ -128,6 +128,60 @@ window.scaleBench = (() => {
       return samples;
     },
 
+    // A project of n frames with params to search (prompts from a small vocabulary), saved in
+    // reverse frame order so the grid's frame order is a real sort. Returns the last ref.
+    async fillSearchable(pid, n) {
+      const tiny = await png(8, 8);
+      const what = ["harbour", "alley", "forest", "desert", "station", "bridge", "market"];
+      const light = ["dawn", "noon", "dusk", "night", "rain"];
+      let last = null;
+      for (let i = 0; i < n; i += 500) {
+        const refs = await Promise.all(Array.from({ length: Math.min(500, n - i) }, (_, k) => {
+          const f = i + k;
+          return window.assetVault.saveBlob(pid, new Blob([tiny, `${f}`], { type: "image/png" }), {
+            role: "frame", name: `shot-${String(n - 1 - f).padStart(5, "0")}.png`,
+            params: { prompt: `a ${what[f % 7]} at ${light[f % 5]}, take ${f % 11}`, frameNumber: n - 1 - f,
+                      seed: 1000 + f, model: { name: "m-2", steps: 30 } } });
+        }));
+        last = refs[refs.length - 1];
+      }
+      return last;
+    },
+
+    // Types text into a search box a key at a time, as a person does: each key's time from the
+    // input event to the next frame painted with its result.
+    async typeInto(selector, text) {
+      const box = document.querySelector(selector);
+      box.value = "";
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      const samples = [];
+      for (const ch of text) {
+        const t0 = performance.now();
+        box.value += ch;
+        box.dispatchEvent(new Event("input", { bubbles: true }));
+        await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+        samples.push(performance.now() - t0);
+      }
+      return samples;
+    },
+
+    // The peer: the same search as plain JS over the same records in hand (lower-cased text
+    // built once, every word must be found), per keystroke.
+    async peerSearch(pid, text) {
+      const metas = (await window.assetVault.listAssets(pid)).filter((m) => m.role !== "thumbnail");
+      const texts = metas.map((m) => [m.name, m.role, m.mime, m.ref, JSON.stringify(m.params)].join("\n").toLowerCase());
+      const samples = [];
+      for (let i = 1; i <= text.length; i++) {
+        const t0 = performance.now();
+        const words = text.slice(0, i).toLowerCase().split(/\s+/).filter(Boolean);
+        const found = metas.filter((m, k) => words.every((w) => texts[k].includes(w)));
+        found.sort((a, b) => a.params.frameNumber - b.params.frameNumber);
+        samples.push(performance.now() - t0);
+      }
+      return samples;
+    },
+
     // Many small projects quickly: a tiny PNG each, saved in bursts.
     // Returns the last ref saved: when it has its preview, the background work is done.
     async fill(projects, perProject) {

@@ -6,7 +6,9 @@
   long tasks meanwhile;
 - opening the project (route change to first screen of cards), the DOM it holds, scrolling it;
 - export vs JSZip STORE over the same Blobs;
-- listProjects with 100 projects and 50,000 assets.
+- listProjects with 100 projects and 50,000 assets;
+- search: each keystroke typed into a 10,000-frame project's search box and into the search
+  across projects, to the next frame painted (plain JS filtering the same records is the peer).
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def _wait_settled(page, pid: str, last_ref: str, frames: int, limit_s: float = 1
     return took
 
 
-PARTS = ("sequential", "settle", "open", "export", "list")
+PARTS = ("sequential", "settle", "open", "export", "search", "list")
+QUERY = "harbour dusk take 3"  # typed a key at a time: each prefix narrows 10,000 frames
 
 
 def scale(profiles, server, rounds: int, frames: int, side: int, fill_projects: int, fill_assets: int,
@@ -62,6 +65,8 @@ def scale(profiles, server, rounds: int, frames: int, side: int, fill_projects: 
             out["open"] = _open(page, server, pid, rounds)
         if "export" in parts:
             out["export"] = _export(context, page, server, pid, rounds)
+    if "search" in parts:
+        out["search"] = _search(page, server, frames, rounds)
     if "list" in parts:
         out["list"] = _list(page, rounds, fill_projects, fill_assets)
     context.close()
@@ -146,6 +151,31 @@ def _export(context, page, server, pid: str, rounds: int) -> dict:
             "ratio": statistics.median(jszips) / statistics.median(exports)}
 
 
+def _search(page, server, frames: int, rounds: int) -> dict:
+    """Keystrokes in a project of ``frames`` searchable frames (settled first, so only the search
+    runs), in its grid and across projects, against plain JS over the same records."""
+    pid = page.evaluate("() => window.assetVault.createProject({title: 'searchable'})")
+    last = page.evaluate("([pid, n]) => window.scaleBench.fillSearchable(pid, n)", [pid, frames])
+    while not page.evaluate("(r) => window.scaleBench.lastDone(r)", last):
+        page.wait_for_timeout(500)
+    grid, across, peer = [], [], []
+    for _ in range(rounds):
+        page.goto(server.url + f"#/project/{pid}")
+        page.evaluate("window.assetVaultReady.then(() => true)")
+        page.evaluate(SCALE_JS)
+        page.wait_for_function("() => !/reading/.test(document.querySelector('#project-summary')?.textContent ?? 'reading')",
+                               timeout=120_000)
+        grid += page.evaluate("(q) => window.scaleBench.typeInto('#search-input', q)", QUERY)
+        shown = page.evaluate("() => document.querySelector('#project-summary').textContent")
+        page.goto(server.url + "#/search")
+        page.wait_for_function("() => /Type to search/.test(document.querySelector('#search-results')?.textContent ?? '')",
+                               timeout=120_000)
+        across += page.evaluate("(q) => window.scaleBench.typeInto('#search-all', q)", QUERY)
+        peer += page.evaluate("([pid, q]) => window.scaleBench.peerSearch(pid, q)", [pid, QUERY])
+    page.evaluate("(pid) => window.assetVault.deleteProject(pid)", pid)
+    return {"frames": frames, "query": QUERY, "grid_ms": grid, "across_ms": across, "peer_ms": peer, "shown": shown}
+
+
 def _list(page, rounds: int, fill_projects: int, fill_assets: int) -> dict:
     """listProjects with many projects and assets: while the background work the fill left runs
     (its writes to the same stores go first), and once it is done."""
@@ -184,6 +214,13 @@ def report(s: dict) -> None:
               f"from Blobs in hand (+{med(e['jszip_read_ms']):.0f} ms reading them); ratio {e['ratio']:.1f}x   "
               f"[target >= 10x]; samples {[round(x) for x in e['vault_ms']]} vs {[round(x) for x in e['jszip_ms']]}; "
               f"longest task in the vault's page {[round(x) for x in e['vault_longest_task_ms']]} ms")
+    if f := s.get("search"):
+        for label, key in (("in the project's grid", "grid_ms"), ("across projects", "across_ms"), ("plain JS peer", "peer_ms")):
+            ms = f[key]
+            print(f"  search {f['frames']} frames, a keystroke {label}: median {med(ms):.1f} ms, "
+                  f"p90 {sorted(ms)[int(len(ms) * 0.9)]:.1f} ms, max {max(ms):.1f} ms ({len(ms)} keys)"
+                  + ("   [target <= 100 ms]" if key != "peer_ms" else ""))
+        print(f"    last view: {f['shown']}")
     if li := s.get("list"):
         print(f"  listProjects, {li['projects']} projects, {li['assets']} assets: median "
               f"{med(li['samples_ms']):.1f} ms, max {max(li['samples_ms']):.1f} ms   [target <= 50 ms]; "

@@ -107,16 +107,6 @@ class FakeStore:
         rows = await self.list_assets(project_id)
         return [m for m in rows if after is None or m["createdAt"] >= after][:count]
 
-    async def neighbour(self, meta, forward):
-        rows = [m for m in await self.list_assets(meta["projectId"]) if m["role"] != "thumbnail"]
-        def key(m):
-            return m["createdAt"], m["ref"]
-        if forward:
-            later = [m for m in rows if key(m) > key(meta)]
-            return later[0] if later else None
-        earlier = [m for m in rows if key(m) < key(meta)]
-        return earlier[-1] if earlier else None
-
     async def get_meta(self, ref):
         return copy.deepcopy(self.metas.get(ref))
 

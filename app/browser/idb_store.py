@@ -18,7 +18,6 @@ import js
 from pyodide.ffi import JsException, create_proxy, to_js
 
 from app.core.errors import QuotaExceededError, StorageUnavailableError
-from app.core.model import THUMBNAIL_ROLE
 from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
 from app.core.tasks import new_future, start_now
 
@@ -305,38 +304,6 @@ class IdbStore:
         lower = [project_id] if after is None else [project_id, after]
         key_range = js.IDBKeyRange.bound(to_js_record(lower), to_js_record([project_id, []]))
         return to_py_record(await self._read("assets", lambda s: s.index("byProject").getAll(key_range, count))) or []
-
-    async def neighbour(self, meta: dict, forward: bool) -> dict | None:
-        project_id, at, ref = meta["projectId"], meta["createdAt"], meta["ref"]
-        # From this record's own createdAt, inclusive (another may share it), on past itself and
-        # past previews: one cursor, a step or two.
-        lower, upper = ([project_id, at], [project_id, []]) if forward else ([project_id], [project_id, at])
-        key_range = js.IDBKeyRange.bound(to_js_record(lower), to_js_record(upper))
-        found: list[dict] = []
-
-        def step(event):
-            cursor = event.target.result
-            if cursor is None or is_null(cursor):
-                return
-            row = to_py_record(cursor.value)
-            beyond = (row["createdAt"], row["ref"]) > (at, ref) if forward else (row["createdAt"], row["ref"]) < (at, ref)
-            if beyond and row["role"] != THUMBNAIL_ROLE:
-                found.append(row)
-            else:
-                getattr(cursor, "continue")()
-
-        def issue(store):
-            found.clear()  # a retried read starts over
-            request = store.index("byProject").openCursor(key_range, "next" if forward else "prev")
-            request.onsuccess = handler
-            return request
-
-        handler = create_proxy(step)
-        try:
-            await self._in_one_read("assets", issue)
-        finally:
-            handler.destroy()
-        return found[0] if found else None
 
     async def get_meta(self, ref: str):
         return to_py_record(await self._read("assets", lambda s: s.get(ref)))

@@ -22,8 +22,6 @@ class StorePort(Protocol):
         """Metadata only (never Blob data), ordered by createdAt; project_id None lists all."""
     async def list_assets_from(self, project_id: str, after: int | None, count: int) -> list[dict]:
         """Up to ``count`` of a project's assets with createdAt >= ``after`` (all if None), in order."""
-    async def neighbour(self, meta: dict, forward: bool) -> dict | None:
-        """The next (or previous) asset of meta's project in list order, previews skipped."""
     async def get_meta(self, ref: str) -> dict | None: ...
     async def get_metas(self, refs: list[str]) -> dict[str, dict]:
         """Many records in one transaction; refs with none are left out."""

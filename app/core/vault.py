@@ -297,15 +297,6 @@ class Vault:
         _check_id(ref, "asset ref")
         return _public(await self.store.get_meta(ref))
 
-    async def neighbours(self, ref: object) -> tuple[dict | None, dict | None]:
-        """The assets before and after this one in its project's list (creation order, previews
-        skipped), for stepping through them one at a time; NotFoundError if it is gone."""
-        meta = await self.get_meta(ref)
-        if meta is None:
-            raise NotFoundError(f"There is no asset {ref!r}: it may have been deleted.")
-        before, after = await asyncio.gather(self.store.neighbour(meta, False), self.store.neighbour(meta, True))
-        return _public(before), _public(after)
-
     async def get_metas(self, refs: list[str]) -> dict:
         """Metadata of many assets in one read (missing ones are absent): for redrawing cards."""
         for ref in refs:

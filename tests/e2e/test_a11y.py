@@ -42,6 +42,7 @@ def violations(vault: VaultPage, route: str, ready: str) -> list[str]:
 def test_no_serious_or_critical_violation_on_any_route(vault, seeded):
     pid, image, lost, sound = seeded
     routes = [("#/", ".project-card"), (f"#/project/{pid}", ".asset-card img"), (f"#/asset/{image}", "#viewer-media"),
+              (f"#/project/{pid}?q=nothing-like-it", "#no-match"), ("#/search?q=dawn", ".result-group"),
               (f"#/asset/{sound}", "audio#viewer-media"), (f"#/asset/{lost}", "#viewer-missing"),
               ("#/status/a1,b2", ".file-card"), ("#/file/a1", ".file-card"), ("#/nowhere", "h1")]
     found = {route: violations(vault, route, ready) for route, ready in routes}
@@ -57,7 +58,8 @@ def test_every_route_fits_a_phone_screen_360_px_wide(vault, seeded, browser_name
     out.mkdir(exist_ok=True)
     routes = [("projects", "#/", ".project-card"), ("project", f"#/project/{pid}", ".asset-card img"),
               ("viewer", f"#/asset/{image}", "#viewer-media"), ("viewer-audio", f"#/asset/{sound}", "audio#viewer-media"),
-              ("viewer-missing", f"#/asset/{lost}", "#viewer-missing"), ("status", "#/status/a1,b2", ".file-card")]
+              ("viewer-missing", f"#/asset/{lost}", "#viewer-missing"), ("status", "#/status/a1,b2", ".file-card"),
+              ("search", "#/search?q=dawn", ".result-group")]
     wide = {}
     for name, route, ready in routes:
         vault.open(route)

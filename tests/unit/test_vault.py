@@ -338,18 +338,3 @@ def test_get_metas_reads_many_and_leaves_out_unknown_refs(harness, run):
     assert sorted(got) == sorted(refs) and all(got[r]["ref"] == r for r in refs)
 
 
-def test_neighbours_step_through_a_project_in_list_order_past_previews(harness, run):
-    pid = run(harness.vault.create_project({"title": "t"}))
-    other = run(harness.vault.create_project({"title": "other"}))
-    refs = [run(harness.vault.save_blob(pid, FakeBlob(image_bytes("PNG", seed=i)))) for i in range(3)]
-    run(harness.vault.save_blob(other, FakeBlob(image_bytes("PNG", seed=9))))
-    run(harness.vault.settled())  # every image now has a preview record after it
-    listed = [m["ref"] for m in run(harness.vault.list_assets(pid)) if m["role"] != "thumbnail"]
-    assert listed == refs
-    steps = [run(harness.vault.neighbours(ref)) for ref in refs]
-    assert [(b and b["ref"], a and a["ref"]) for b, a in steps] == [(None, refs[1]), (refs[0], refs[2]), (refs[1], None)]
-    assert "pending" not in steps[1][0] and steps[1][0]["backup"] == "none"  # as the bridge gives records
-    run(harness.vault.delete_asset(refs[1]))
-    assert run(harness.vault.neighbours(refs[0]))[1]["ref"] == refs[2]
-    with pytest.raises(NotFoundError):
-        run(harness.vault.neighbours(refs[1]))

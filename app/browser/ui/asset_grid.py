@@ -154,7 +154,7 @@ class AssetGrid:
                         "role": "listitem", "tabindex": roving, "aria-setsize": str(len(self.metas)),
                         "aria-posinset": str(position + 1), "aria-label": name},
                  h("div", {"class": "preview loading"}),
-                 h("a", {"class": "asset-name", "title": name, "href": asset_link(meta["ref"]), "tabindex": roving}, name),
+                 h("a", {"class": "asset-name", "title": name, "href": asset_link(meta["ref"], self.view.query), "tabindex": roving}, name),
                  h("div", {"class": "meta"}, f"{meta['role']} · {meta['mime']} · {fmt.size(meta['size'])}",
                    _backup_badge(meta)),
                  h("div", {"class": "params"}, fmt.params_summary(meta["params"])) if meta["params"] else None,
@@ -255,7 +255,7 @@ class AssetGrid:
         if not button:
             # An image's preview opens it large; a player's own controls stay the player's.
             if card.dataset.kind == "image" and event.target.closest(".preview"):
-                js.location.hash = asset_link(str(card.dataset.ref))
+                js.location.hash = asset_link(str(card.dataset.ref), self.view.query)
             return
         meta = self.metas[self.index[str(card.dataset.ref)]]
         self.view.card_action(str(button.dataset.action), meta)
@@ -269,7 +269,7 @@ class AssetGrid:
                  "PageDown": per_screen, "PageUp": -per_screen}
         key = str(event.key)
         if key == "Enter":
-            js.location.hash = asset_link(str(card.dataset.ref))
+            js.location.hash = asset_link(str(card.dataset.ref), self.view.query)
             return
         if key in moves:
             target = self.active + moves[key]
@@ -281,6 +281,14 @@ class AssetGrid:
             return
         event.preventDefault()
         self._move(max(0, min(len(self.metas) - 1, target)), focus=True)
+
+    def to_top(self) -> None:
+        """A new list (sorted, filtered): its first row is shown, just under the sticky bar."""
+        self.active = 0
+        bar = self.el.previousElementSibling
+        top = self.el.getBoundingClientRect().top - (bar.offsetHeight if bar else 0)
+        if top < 0:
+            js.window.scrollBy(0, top - GAP_PX)
 
     def focus_ref(self, ref: str | None) -> bool:
         """Puts the focus on ref's card, scrolled to, if it is in the list (once the grid is in

@@ -14,6 +14,7 @@ import math
 import js
 
 from app.core import fmt
+from app.core.browse import Browse
 from app.core.errors import InvalidInputError, NotFoundError
 
 from ..jsconv import to_js_record
@@ -24,14 +25,16 @@ FOCUS_KEY = "assetVault:focus"  # sessionStorage: the card to focus when the gri
 REGENERATE = "assetvault:regenerate"  # the event asking a host app to make a lost file again (a contract)
 
 
-def asset_link(ref: str) -> str:
-    return f"#/asset/{js.encodeURIComponent(ref)}"
+def asset_link(ref: str, query: str = "") -> str:
+    """The viewer's route; ``query`` (a Browse's) makes previous/next follow that list."""
+    return f"#/asset/{js.encodeURIComponent(ref)}" + (f"?{query}" if query else "")
 
 
 class AssetView:
-    def __init__(self, shell, ref: str):
+    def __init__(self, shell, ref: str, query: str = ""):
         self.shell = shell
         self.ref = ref
+        self.spec = Browse.from_query(query)  # the list it was opened from: previous/next follow it
         self.project_id = None
         self.steps: dict[str, str] = {}  # key -> route: ArrowLeft, ArrowRight, Escape
         self.nav = None
@@ -48,8 +51,8 @@ class AssetView:
             return False
         if self.nav is not None and any(c.get("type") == "asset" for c in changes):
             try:
-                fresh = self._nav(*await self.shell.vault.neighbours(self.ref))
-            except NotFoundError:
+                fresh = self._nav(*await self._neighbours())
+            except NotFoundError:  # its project went meanwhile
                 return False
             self.nav.replaceWith(fresh)
             self.nav = fresh
@@ -70,7 +73,7 @@ class AssetView:
                        " in this browser's vault: it may have been deleted."),
                      h("a", {"href": "#/"}, "Back to your projects"))
         self.project_id = meta["projectId"]
-        before, after = await vault.neighbours(self.ref)
+        before, after = await self._neighbours()
         blob = await vault.get_blob(self.ref)
         backup = self.shell.backup
         if blob is None and backup is not None and meta.get("backup") == "uploaded":
@@ -85,10 +88,18 @@ class AssetView:
                  self._facts(meta, details),
                  _params(meta["params"]))
 
+    async def _neighbours(self) -> tuple[dict | None, dict | None]:
+        shown = await self.shell.ordered(self.project_id, self.spec)
+        at = next((i for i, m in enumerate(shown) if m["ref"] == self.ref), None)
+        if at is None:  # not in that list (filtered out by a rename meanwhile): no steps
+            return None, None
+        return shown[at - 1] if at > 0 else None, shown[at + 1] if at + 1 < len(shown) else None
+
     def _nav(self, before: dict | None, after: dict | None):
-        back = f"#/project/{js.encodeURIComponent(self.project_id)}"
-        self.steps = {"ArrowLeft": before and asset_link(before["ref"]),
-                      "ArrowRight": after and asset_link(after["ref"]), "Escape": back}
+        query = self.spec.query()
+        back = f"#/project/{js.encodeURIComponent(self.project_id)}" + (f"?{query}" if query else "")
+        self.steps = {"ArrowLeft": before and asset_link(before["ref"], query),
+                      "ArrowRight": after and asset_link(after["ref"], query), "Escape": back}
         return h("nav", {"class": "viewer-nav"},
                  h("a", {"href": back, "id": "viewer-back", "aria-keyshortcuts": "Escape"}, "← Project"),
                  _step("viewer-prev", "← Previous", self.steps["ArrowLeft"], before, "ArrowLeft"),

@@ -6,6 +6,7 @@ import js
 from pyodide.ffi import create_once_callable
 
 from app.core import fmt, transfer
+from app.core.browse import KINDS, Browse, Listing, roles
 from app.core.errors import InvalidInputError, NotFoundError, VaultError
 from app.core.model import THUMBNAIL_ROLE
 
@@ -16,10 +17,18 @@ from .dom import Scope, accept_drops, by_id, h
 FIRST_CHUNK = 400  # records (frames and their previews): more than a screen of cards
 
 
+SORT_CHOICES = (("order", "Frame order"), ("created", "Oldest first"), ("-created", "Newest first"),
+                ("name", "Name A–Z"), ("-name", "Name Z–A"), ("-size", "Largest first"), ("size", "Smallest first"))
+KIND_CHOICES = (("", "All kinds"),) + tuple((k, k.capitalize() + ("" if k == "audio" else "s")) for k in KINDS)
+
+
 class ProjectView:
-    def __init__(self, shell, project_id: str):
+    def __init__(self, shell, project_id: str, query: str = ""):
         self.shell = shell
         self.project_id = project_id
+        self.spec = Browse.from_query(query)
+        self.listing = Listing()  # every asset of the project but previews, in creation order
+        self.bar = None  # sort, filters and search: kept across redraws, like the add zone
         self.scope = Scope()
         # The add zone outlives redraws: a redraw must not wipe what the user is typing.
         self.zone_scope = Scope()
@@ -28,6 +37,10 @@ class ProjectView:
         self.delete_armed = False
         self.grid: AssetGrid | None = None
         self.loading = False
+
+    @property
+    def query(self) -> str:
+        return self.spec.query()
 
     def shows(self, project_id) -> bool:
         # A redraw mid-add would drop the progress bar; the add redraws once at its end.
@@ -57,7 +70,8 @@ class ProjectView:
             self.grid.dispose()
         old_scope, self.scope = self.scope, Scope()
         old_scope.dispose()
-        self.grid = AssetGrid(self, media)
+        self.listing.set(media)
+        self.grid = AssetGrid(self, self.listing.show(self.spec))
         self.focus_wanted = recalled_focus()  # back from the viewer: its asset's card
         if self.grid.focus_ref(self.focus_wanted):
             self.focus_wanted = None
@@ -73,15 +87,19 @@ class ProjectView:
                     head,
                     self.prompt,
                     self.zone or self._add_zone(),
+                    self._browse_bar(),
                     self.grid.el,
                     h("p", {"class": "empty", "id": "no-media", "hidden": bool(media)},
-                      "No media yet: drop files above."))
+                      "No media yet: drop files above."),
+                    h("p", {"class": "empty", "id": "no-match", "hidden": True},
+                      "No file matches. ", h("button", {"class": "link", "onclick": self.scope.on(self._clear)},
+                                             "Show all files")))
         self.shell.run(self._load_rest(chunks, self.grid))
         self.grid.schedule()
         return section
 
     async def _load_rest(self, chunks, grid) -> None:
-        media = list(grid.metas)
+        media = list(self.listing.metas)  # the first chunk, unfiltered
         async for chunk in chunks:
             if grid is not self.grid:
                 return  # redrawn meanwhile
@@ -89,8 +107,12 @@ class ProjectView:
         if grid is not self.grid:
             return
         self.loading = False
-        if len(media) != len(grid.metas):
-            grid.replace(media)
+        if len(media) != len(self.listing.metas):
+            self.listing.set(media)
+            self._show()
+            self._role_options()
+        else:
+            self.shell.remember_order(self.project_id, self.spec, grid.metas)
         if self.focus_wanted is not None:
             grid.focus_ref(self.focus_wanted)
             self.focus_wanted = None
@@ -116,14 +138,22 @@ class ProjectView:
 
     def _summarise(self, project: dict) -> None:
         self.asset_count = project.get("assetCount", 0)  # with previews: what deleting removes
-        shown = len(self.grid.metas)
-        files = f"{shown:,}+ files (reading…)" if self.loading else f"{shown:,} files"
-        self.summary.textContent = f"{files} · {fmt.size(project.get('bytes', 0))}"
+        self.bytes = project.get("bytes", 0)
+        self._count()
+
+    def _count(self) -> None:
+        total = len(self.listing.metas)
+        files = f"{total:,}+ files (reading…)" if self.loading else f"{total:,} files"
+        if self.spec.filtered:
+            files = f"{len(self.grid.metas):,} shown of {files}"
+        self.summary.textContent = f"{files} · {fmt.size(self.bytes)}"
 
     def _empty_note(self) -> None:
-        note = by_id("no-media")
-        if note is not None:
-            note.hidden = bool(self.grid.metas)
+        for note_id, hidden in (("no-media", bool(self.listing.metas)),
+                                ("no-match", bool(self.grid.metas) or not self.listing.metas)):
+            note = by_id(note_id)
+            if note is not None:
+                note.hidden = hidden
 
     async def apply(self, changes: list[dict]) -> bool:
         """Changes to assets of this project, applied to the cards in place (a full redraw read
@@ -155,7 +185,7 @@ class ProjectView:
         except NotFoundError:
             return False  # gone: the full redraw says so
         metas = await self.shell.vault.get_metas(sorted({c["ref"] for c in changes} - gone))
-        media = [m for m in self.grid.metas if m["ref"] not in gone]
+        media = [m for m in self.listing.metas if m["ref"] not in gone]
         positions = {m["ref"]: i for i, m in enumerate(media)}
         for ref, meta in metas.items():
             if meta["role"] == THUMBNAIL_ROLE:
@@ -166,12 +196,73 @@ class ProjectView:
                 media.append(meta)
         if media and any(a["createdAt"] > b["createdAt"] for a, b in zip(media, media[1:])):
             media.sort(key=lambda m: m["createdAt"])
-        self.grid.replace(media)
+        self.listing.set(media)
+        self._show()
+        self._role_options()
         if own:  # renamed or edited in the same batch as asset changes
             self._head(project)
         self._summarise(project)
         self._empty_note()
         return True
+
+    # -- sort, filters, search -------------------------------------------------------------
+
+    def _browse_bar(self):
+        if self.bar is not None:
+            self._role_options()
+            return self.bar
+        spec, on = self.spec, self.zone_scope.on
+        self.search_input = h("input", {"type": "search", "id": "search-input", "value": spec.q,
+                                  "placeholder": "Search names, prompts, params…", "aria-label": "Search this project"})
+        self.search_input.addEventListener("input", on(lambda _e: self._browse(q=str(self.search_input.value))))
+        current = ("-" if spec.descending else "") + spec.sort
+        self.sort_select = h("select", {"id": "sort-select", "aria-label": "Sort by"},
+                      *[h("option", {"value": value, "selected": value == current}, label) for value, label in SORT_CHOICES])
+        self.sort_select.addEventListener("change", on(lambda _e: self._browse(**_sort_fields(str(self.sort_select.value)))))
+        self.kind_select = h("select", {"id": "kind-select", "aria-label": "Show kind"},
+                      *[h("option", {"value": value, "selected": value == spec.kind}, label) for value, label in KIND_CHOICES])
+        self.kind_select.addEventListener("change", on(lambda _e: self._browse(kind=str(self.kind_select.value))))
+        self.role_select = h("select", {"id": "role-select", "aria-label": "Show role"})
+        self.role_select.addEventListener("change", on(lambda _e: self._browse(role=str(self.role_select.value))))
+        self.bar = h("div", {"class": "browse", "role": "search", "aria-label": "Find files in this project"},
+                     self.search_input, self.sort_select, self.kind_select, self.role_select)
+        self._role_options()
+        return self.bar
+
+    def _role_options(self) -> None:
+        if self.bar is None:
+            return
+        present = roles(self.listing.metas)
+        if self.spec.role and self.spec.role not in present:
+            present.append(self.spec.role)  # from the link: kept, so the view says what it filters by
+        wanted = [""] + present
+        if [str(o.value) for o in self.role_select.options] == wanted:
+            return
+        self.role_select.replaceChildren(*[h("option", {"value": r, "selected": r == self.spec.role},
+                                      r or "All roles") for r in wanted])
+
+    def _browse(self, **changes) -> None:
+        """The sort, a filter or the search changed: the grid shows the new list at once and the
+        URL says what it shows (replaced, not pushed: Back leaves the project, not a keystroke)."""
+        self.spec = self.spec.with_(**changes)
+        js.history.replaceState(None, "", f"#/project/{js.encodeURIComponent(self.project_id)}"
+                                + (f"?{self.query}" if self.query else ""))
+        if self.grid is None:
+            return
+        self._show()
+        self.grid.to_top()
+        self._count()
+        self._empty_note()
+
+    def _show(self) -> None:
+        shown = self.listing.show(self.spec)
+        self.grid.replace(shown)
+        if not self.loading:  # the whole list: the viewer opened from here steps through it
+            self.shell.remember_order(self.project_id, self.spec, shown)
+
+    def _clear(self, _event=None) -> None:
+        self.search_input.value, self.kind_select.value, self.role_select.value = "", "", ""
+        self._browse(q="", kind="", role="")
 
     def card_action(self, action: str, meta: dict) -> None:
         if action == "copy":
@@ -340,3 +431,7 @@ def _save_as(blob, name: str) -> None:
     link.click()
     link.remove()
     js.setTimeout(create_once_callable(lambda: js.URL.revokeObjectURL(url)), 60_000)
+
+
+def _sort_fields(value: str) -> dict:
+    return {"sort": value.lstrip("-"), "descending": value.startswith("-")}

@@ -7,6 +7,7 @@ import asyncio
 import js
 
 from app.core import fmt
+from app.core.browse import Browse
 from app.core.errors import VaultError
 from app.core.fileids import parse_ids
 
@@ -63,6 +64,7 @@ class ProjectsView:
         self._shown = {p["id"]: p for p in projects}
         panel = self.shell.backup_panel
         parts = [("title", None, lambda _s: h("h1", None, "Projects")),
+                 ("search", None, lambda _s: self._search_form()),
                  ("form", None, lambda _s: self._new_project_form()),
                  ("import", None, lambda _s: self._import_zone()),
                  ("tracking", None, lambda _s: self._tracking_panel())]
@@ -78,6 +80,17 @@ class ProjectsView:
         self.parts.update(parts)
         self.cards.update(_card_item(p, backing_up, pending.get(p["id"])) for p in reversed(projects))
         return self.section
+
+    def _search_form(self):
+        box = h("input", {"type": "search", "name": "q", "id": "search-projects", "aria-label": "Search every project",
+                          "placeholder": "Search every project: names, prompts, params…"})
+        form = h("form", {"class": "search-form", "role": "search"}, box, h("button", {"type": "submit"}, "Search"))
+
+        def submit(event):
+            event.preventDefault()
+            js.location.hash = "#/search?" + Browse(q=str(box.value)).query()
+        form.addEventListener("submit", self.form_scope.on(submit))
+        return form
 
     def _new_project_form(self):
         title_input = h("input", {"name": "title", "placeholder": "New project title", "required": True,

@@ -1,8 +1,9 @@
 """The page shell: header with the storage bar, a notice area, and the hash router.
 
 Routes (a contract): ``#/`` projects, ``#/project/<projectId>``, ``#/asset/<ref>`` (one asset, full
-size), ``#/status/<id1,id2,...>`` and ``#/file/<fileId>``. Any other route says it is unknown and
-links home.
+size), ``#/search`` (across projects), ``#/status/<id1,id2,...>`` and ``#/file/<fileId>``. A list's
+sort, filters and search ride in the route's query (``#/project/<id>?q=fox&sort=-size``), so a view
+can be shared and survives a reload. Any other route says it is unknown and links home.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import js
 
 from app.core import fmt
 from app.core.errors import VaultError
+from app.core.model import THUMBNAIL_ROLE
 
 from .dom import Scope, append, by_id, clear, h, keep_focus
 
@@ -41,6 +43,7 @@ class Shell:
         self._scope = Scope()
         self._usage_scope = Scope()
         self._changes: list = []
+        self._ordered = None  # ((projectId, query), assets): the last list shown, for the viewer's steps
         self._changed_at = 0.0
         self._redraw_task = None
 
@@ -65,9 +68,11 @@ class Shell:
         from .asset_view import AssetView
         from .project_view import ProjectView
         from .projects_view import ProjectsView
+        from .search_view import SearchView
         from .status_view import StatusView
 
         path = str(js.location.hash or "#/")[1:] or "/"
+        path, _, query = path.partition("?")  # a list's sort, filters and search (app.core.browse)
         parts = [p for p in path.split("/") if p]
         if self.view is not None:
             # Disposed once the next view's tree replaces its own: until then (the next view
@@ -76,9 +81,11 @@ class Shell:
         if not parts:
             self.view = ProjectsView(self)
         elif parts[0] == "project" and len(parts) == 2:
-            self.view = ProjectView(self, _decoded(parts[1]))
+            self.view = ProjectView(self, _decoded(parts[1]), query)
         elif parts[0] == "asset" and len(parts) == 2:
-            self.view = AssetView(self, _decoded(parts[1]))
+            self.view = AssetView(self, _decoded(parts[1]), query)
+        elif parts == ["search"]:
+            self.view = SearchView(self, query)
         elif path.startswith("/status/") or path == "/status":
             self.view = StatusView(self, _decoded(path[len("/status/"):]))
         elif path.startswith("/file/"):
@@ -116,6 +123,8 @@ class Shell:
         anything): redraw what shows it, soon."""
         self._changes.append(change)
         self._changed_at = time.monotonic()
+        if self._ordered is not None and (not isinstance(change, dict) or change.get("type") != "backup"):
+            self._ordered = None
         if self._redraw_task is None or self._redraw_task.done():
             self._redraw_task = asyncio.ensure_future(self._redraw_when_quiet())
 
@@ -136,6 +145,18 @@ class Shell:
             else:
                 self.render()
         self.refresh_usage()
+
+    def remember_order(self, project_id: str, spec, shown: list[dict]) -> None:
+        """The list a project view shows: the viewer opened from it steps through the same."""
+        self._ordered = ((project_id, spec.query()), shown)
+
+    async def ordered(self, project_id: str, spec) -> list[dict]:
+        """A project's assets as the list with ``spec`` shows them (previews are not listed)."""
+        key = (project_id, spec.query())
+        if self._ordered is None or self._ordered[0] != key:
+            metas = [m for m in await self.vault.list_assets(project_id) if m["role"] != THUMBNAIL_ROLE]
+            self._ordered = (key, spec.apply(metas))
+        return self._ordered[1]
 
     async def _apply(self, view, changes: list) -> None:
         if not await view.apply(changes) and view is self.view:

@@ -1,0 +1,106 @@
+"""``#/search?q=…``: one search across every project, results grouped by project.
+
+Every asset's record is read once when the page opens (previews left out) and kept; each
+keystroke then filters what is kept (app.core.browse) and redraws the groups. Changes that land
+meanwhile (another tab saving) update the kept records in place.
+"""
+
+from __future__ import annotations
+
+import js
+
+from app.core import fmt
+from app.core.browse import Browse, Listing, group_by_project
+from app.core.model import THUMBNAIL_ROLE
+
+from .asset_view import asset_link
+from .dom import Scope, h
+
+PER_PROJECT = 20  # results listed under a project; the rest are a link to the project's own search
+
+
+class SearchView:
+    def __init__(self, shell, query: str = ""):
+        self.shell = shell
+        self.spec = Browse.from_query(query)
+        self.listing = Listing()
+        self.titles: dict[str, str] = {}
+        self.scope = Scope()
+        self.box = None
+        self.results = h("div", {"id": "search-results", "aria-live": "polite"})
+
+    def shows(self, project_id) -> bool:
+        return True
+
+    def dispose(self) -> None:
+        self.scope.dispose()
+
+    async def apply(self, changes: list) -> bool:
+        """Saves, edits and deletions of assets update the kept records; anything else (a project
+        made or deleted) reads everything again."""
+        changes = [c for c in changes if not (isinstance(c, dict) and c.get("type") == "backup")]
+        if not changes:
+            return True
+        if any(not isinstance(c, dict) or c.get("type") != "asset" or not c.get("ref") for c in changes):
+            return False
+        refs = {c["ref"] for c in changes}
+        fresh = await self.shell.vault.get_metas(sorted(refs))
+        kept = [m for m in self.listing.metas if m["ref"] not in refs]
+        kept += [m for m in fresh.values() if m["role"] != THUMBNAIL_ROLE]
+        self.listing.set(kept)
+        self._draw()
+        return True
+
+    async def render(self):
+        vault = self.shell.vault
+        projects = await vault.list_projects()
+        self.titles = {p["id"]: p["title"] for p in projects}
+        metas = []
+        for project in projects:
+            metas += [m for m in await vault.list_assets(project["id"]) if m["role"] != THUMBNAIL_ROLE]
+        self.listing.set(metas)
+        if self.box is None:
+            self.box = h("input", {"type": "search", "id": "search-all", "value": self.spec.q,
+                                   "placeholder": "Search every project: names, prompts, params…",
+                                   "aria-label": "Search every project"})
+            self.scope.listen(self.box, "input", self._typed)
+        self._draw()
+        return h("section", None,
+                 h("nav", None, h("a", {"href": "#/"}, "← Projects")),
+                 h("h1", None, "Search"),
+                 h("div", {"class": "search-form", "role": "search"}, self.box),
+                 self.results)
+
+    def _typed(self, _event) -> None:
+        self.spec = self.spec.with_(q=str(self.box.value))
+        query = self.spec.query()
+        js.history.replaceState(None, "", "#/search" + (f"?{query}" if query else ""))
+        self._draw()
+
+    def _draw(self) -> None:
+        if not self.spec.q.strip():
+            self.results.replaceChildren(h("p", {"class": "meta"}, f"Type to search {len(self.listing.metas):,} files "
+                                              f"in {len(self.titles):,} projects."))
+            return
+        found = self.listing.show(self.spec)
+        groups = group_by_project(found, self.titles)
+        query = self.spec.query()
+        parts = [h("p", {"class": "meta", "id": "search-count"},
+                   f"{_count(len(found), 'file')} in {_count(len(groups), 'project')}" if found else "Nothing matches.")]
+        for project_id, title, items in groups:
+            link = f"#/project/{js.encodeURIComponent(project_id)}?{query}"
+            rows = [h("li", {"data-ref": m["ref"]},
+                      h("a", {"href": asset_link(m["ref"], query)}, m["name"]),
+                      h("span", {"class": "meta"}, f" · {m['role']} · {m['mime']} · {fmt.size(m['size'])}"),
+                      h("div", {"class": "params meta"}, fmt.params_summary(m["params"])) if m["params"] else None)
+                    for m in items[:PER_PROJECT]]
+            more = len(items) - PER_PROJECT
+            parts.append(h("section", {"class": "result-group", "data-project-id": project_id},
+                           h("h2", None, h("a", {"href": link}, title), h("span", {"class": "meta"}, f" · {len(items):,}")),
+                           h("ul", {"class": "results"}, *rows),
+                           h("a", {"href": link}, f"Show all {len(items):,} in {title}") if more > 0 else None))
+        self.results.replaceChildren(*parts)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
