@@ -223,7 +223,8 @@ class FakeStore:
         changed = {}
         for ref, fields in states.items():
             meta = self.metas.get(ref)
-            if meta is not None and "backup" in meta:
+            fields = dict(fields)
+            if meta is not None and "backup" in meta and fields.pop("ifRev", meta.get("rev", 0)) == meta.get("rev", 0):
                 meta.pop("backupError", None)
                 meta.update(copy.deepcopy(fields))
                 changed[ref] = meta["projectId"]
@@ -260,6 +261,21 @@ class FakeStore:
             self.blobs[ref] = blob
             return self.metas[ref]["projectId"]
         return None
+
+    async def replace_blob(self, meta, blob):
+        await asyncio.sleep(0)
+        old = self.metas.get(meta["ref"])
+        if old is None:
+            return None
+        thumb = old.get("thumbnailRef")
+        doomed = [thumb] if thumb in self.metas else []
+        for r in doomed:
+            self.metas.pop(r)
+            self.blobs.pop(r, None)
+        self.metas[meta["ref"]] = copy.deepcopy(meta)
+        self.blobs[meta["ref"]] = blob
+        self._recount()
+        return doomed
 
     async def delete_asset(self, ref):
         meta = self.metas.get(ref)

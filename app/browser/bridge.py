@@ -92,6 +92,7 @@ class Bridge:
             "getMeta": self.vault.get_meta,
             "listAssets": self.vault.list_assets,
             "deleteAsset": self.vault.delete_asset,
+            "replaceBlob": self.vault.replace_blob,
             "usage": self.usage,
             "requestPersist": self.request_persist,
             "exportProject": self.export_project,

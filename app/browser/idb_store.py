@@ -537,8 +537,13 @@ class IdbStore:
             meta = event.target.result
             if meta is not None and js.Reflect.has(meta, "backup"):
                 ref = str(meta.ref)
+                fields = dict(states[ref])
+                # An upload of bytes since replaced (replace_blob) must not mark the new ones sent.
+                rev = js.Reflect.get(meta, "rev") or 0
+                if fields.pop("ifRev", rev) != rev:
+                    return
                 js.Reflect.deleteProperty(meta, "backupError")
-                js.Object.assign(meta, to_js_record(states[ref]))
+                js.Object.assign(meta, to_js_record(fields))
                 assets.put(meta)
                 changed[ref] = str(meta.projectId)
 
@@ -632,6 +637,49 @@ class IdbStore:
             assets.get(ref).onsuccess = on_meta
             await self._commit(tx)
         return found[0] if found else None
+
+    async def replace_blob(self, meta: dict, blob):
+        tx = await self._tx(["assets", "blobs", "projects"], "readwrite")
+        assets, blobs, projects = (tx.objectStore(n) for n in ("assets", "blobs", "projects"))
+        ref = meta["ref"]
+        dropped: list[str] = []
+        handlers: list = []
+
+        def moved(old, thumb) -> None:
+            count, size = (-1, meta["size"] - old["size"] - thumb["size"]) if thumb else (0, meta["size"] - old["size"])
+            _bump(projects, {meta["projectId"]: (count, size)}, updated_at={meta["projectId"]: meta["replacedAt"]},
+                  handlers=handlers)
+
+        def got_thumb(event, old):
+            thumb = to_py_record(event.target.result)
+            if thumb is not None:
+                assets.delete(thumb["ref"])
+                blobs.delete(thumb["ref"])
+                dropped.append(thumb["ref"])
+            moved(old, thumb)
+
+        def got_meta(event):
+            old = to_py_record(event.target.result)
+            if old is None:  # deleted meanwhile: no orphan Blob
+                blobs.delete(ref)
+                return
+            dropped.append(ref)
+            assets.put(to_js_record(meta))
+            if old.get("thumbnailRef"):
+                on_thumb = create_proxy(lambda e: got_thumb(e, old))
+                handlers.append(on_thumb)
+                assets.get(old["thumbnailRef"]).onsuccess = on_thumb
+            else:
+                moved(old, None)
+
+        blobs.put(blob, ref)  # the Blob first: see SaveBatch.add (WebKit)
+        with _handler(got_meta) as on_meta:
+            assets.get(ref).onsuccess = on_meta
+            try:
+                await self._commit(tx)
+            finally:
+                _destroy(handlers)
+        return dropped[1:] if dropped else None
 
     async def delete_asset(self, ref: str):
         tx = await self._tx(["assets", "blobs", "projects"], "readwrite")

@@ -72,6 +72,10 @@ class StorePort(Protocol):
     async def put_missing_blob(self, ref: str, blob: Blob) -> str | None:
         """Store the Blob of an asset whose metadata is there but whose Blob is gone (fetched back
         from the backup); its project ID, or None if the asset is gone or has its Blob again."""
+    async def replace_blob(self, meta: dict, blob: Blob) -> list[str] | None:
+        """Puts ``meta`` and ``blob`` in place of the asset's, its old preview (record and Blob)
+        deleted and the project's totals moved, in one transaction; the refs deleted, or None if
+        the asset is gone."""
     async def delete_asset(self, ref: str) -> list[str] | None:
         """Delete an asset and its thumbnail; unlink it if it is one. The refs deleted (the asset's
         first), or None if there is no such asset."""

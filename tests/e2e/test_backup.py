@@ -1,5 +1,6 @@
 """Backup to a real S3 server (SeaweedFS, started here), checked through boto3, not through the vault."""
 
+import base64
 import json
 import re
 import time
@@ -421,3 +422,37 @@ def test_the_projects_list_says_what_of_each_project_is_backed_up(vault, s3, pre
     expect(state).to_have_text(" · 1 waiting for backup")
     vault.page.context.set_offline(False)
     expect(state).to_have_text(" · all backed up", timeout=20_000)
+
+
+def test_a_lost_file_offers_the_backup_first_and_its_replacement_is_backed_up_again(vault, s3, prefix):
+    vault.call("configureBackup", settings(s3, prefix))
+    pid = vault.call("createProject", {"title": "Recover"})
+    (ref,), (data,) = frames(vault, pid, 1)
+    wait_for(lambda: vault.call("getMeta", ref)["backup"] == "uploaded", "the frame backed up")
+    vault.delete_stored_blob(ref)
+    page = vault.page
+    cut = f"{s3.endpoint}/**"
+    page.route(cut, lambda route: route.abort() if route.request.method == "GET" and ref in route.request.url
+               else route.continue_())  # the bucket out of reach for this file
+    vault.open(f"#/project/{pid}")
+    card = page.locator(f".asset-card[data-ref='{ref}']")
+    expect(card).to_have_attribute("data-missing", "true", timeout=30_000)
+    expect(card.locator(".actions button")).to_have_text(
+        ["Restore from backup", "Regenerate", "Replace with a file…", "Copy ref", "Delete"])
+    card.locator("[data-action=restore]").click()
+    expect(vault.notice("warn")).to_contain_text("could not give", timeout=30_000)
+    expect(card.locator("[data-action=restore]")).to_have_count(1)
+    page.unroute(cut)
+    card.locator("[data-action=restore]").click()
+    expect(card.locator("img")).to_have_count(1)
+    expect(card.locator(".actions button")).to_have_text(["Download", "Copy ref", "Delete"])
+    assert vault.blob_sha256(ref) == sha256(data)
+
+    # New bytes under the same ref go to the bucket in place of the old: lost again, they come back.
+    made = image_bytes("PNG", (40, 30), seed=99, noise=True)
+    page.evaluate("""async ([ref, b64]) => { const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+        await window.assetVault.replaceBlob(ref, new Blob([bytes])); }""", [ref, base64.b64encode(made).decode()])
+    wait_for(lambda: (lambda m: m["backup"] == "uploaded" and m["rev"] == 1)(vault.call("getMeta", ref)),
+             "the new bytes backed up")
+    vault.delete_stored_blob(ref)
+    assert vault.blob_sha256(ref) == sha256(made)  # getBlob fetched them back from the bucket

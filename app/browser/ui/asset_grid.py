@@ -17,7 +17,7 @@ import js
 
 from app.core import fmt
 
-from .asset_view import asset_link
+from .asset_view import asset_link, can_restore
 from .dom import Scope, h, no_scroll
 
 CARD_PX = 288  # .grid.windowed .asset-card height in app.css
@@ -144,6 +144,30 @@ class AssetGrid:
         if card is not None:
             self._fill(card, meta, blob, thumb)
 
+    async def restore(self, meta: dict) -> None:
+        """"Restore from backup" on a card: the backup asked again (it was unreachable before)."""
+        ref = meta["ref"]
+        card = self.cards.get(ref)
+        if card is not None:
+            card.querySelector(".preview").replaceChildren(h("div", {"class": "missing"}, "Fetching from the backup…"))
+        thumb = (await self.view.shell.vault.get_blobs([meta["thumbnailRef"]])).get(meta["thumbnailRef"]) \
+            if meta.get("thumbnailRef") else None
+        blob = await self.view.shell.backup.recover(meta)
+        card = self.cards.get(ref)
+        if blob is None:
+            self.view.shell.notify(f"The backup could not give {meta['name']} back (unreachable, or its copy "
+                                   "there is gone or altered). Try again later, regenerate it or replace it "
+                                   "with a file.", "warn")
+        elif card is not None:  # a whole card again: the buttons for a lost file go
+            focused = bool(card.contains(js.document.activeElement))
+            fresh = self.cards[ref] = self._card(meta)
+            card.replaceWith(fresh)
+            card = fresh
+            if focused:
+                fresh.focus(no_scroll())
+        if card is not None:
+            self._fill(card, meta, blob, thumb)
+
     # -- cards ----------------------------------------------------------------------------
 
     def _card(self, meta: dict):
@@ -169,14 +193,22 @@ class AssetGrid:
         box.replaceChildren()
         name = meta["name"]
         if blob is None:
-            card.setAttribute("data-missing", "true")
-            card.querySelector("[data-action=download]").disabled = True
             box.append(h("div", {"class": "missing"},
                          h("strong", None, "File missing"),
                          h("span", None, "The stored bytes are gone; it was made with:"),
                          h("code", None, fmt.params_summary(meta["params"], 400) or "(no parameters saved)")))
-            card.querySelector(".actions").prepend(
-                h("button", {"class": "small", "data-action": "regenerate", "tabindex": str(card.tabIndex)}, "Regenerate"))
+            if card.getAttribute("data-missing"):  # again, after a failed restore: its buttons are there
+                return
+            card.setAttribute("data-missing", "true")
+            card.querySelector("[data-action=download]").remove()  # nothing to download
+            # The ways back, best first: the backup's copy, the generator, a file at hand.
+            tab = str(card.tabIndex)
+            ways = [h("button", {"class": "small", "data-action": "regenerate", "tabindex": tab}, "Regenerate"),
+                    h("button", {"class": "small", "data-action": "replace", "tabindex": tab}, "Replace with a file…")]
+            if can_restore(self.view.shell, meta):
+                ways.insert(0, h("button", {"class": "small", "data-action": "restore", "tabindex": tab},
+                                 "Restore from backup"))
+            card.querySelector(".actions").prepend(*ways)
             return
         source = thumb if (thumb is not None and meta["kind"] != "audio") else blob
         if meta["kind"] == "image":

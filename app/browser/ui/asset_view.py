@@ -21,6 +21,7 @@ from ..jsconv import to_js_record
 from .dom import Scope, h
 
 KINDS = {"image": "Image", "video": "Video", "audio": "Audio"}
+ACCEPT = {"image": "image/*", "video": "video/*", "audio": "audio/*"}
 FOCUS_KEY = "assetVault:focus"  # sessionStorage: the card to focus when the grid shows again
 REGENERATE = "assetvault:regenerate"  # the event asking a host app to make a lost file again (a contract)
 
@@ -111,8 +112,15 @@ class AssetView:
             return h("div", {"class": "missing", "id": "viewer-missing"},
                      h("strong", None, "File missing"),
                      h("span", None, "The stored bytes are gone; the params below can make it again."),
-                     h("button", {"class": "small", "id": "viewer-regenerate",
-                                  "onclick": self.scope.on(lambda _e: ask_regenerate(self.shell, meta))}, "Regenerate"))
+                     h("div", {"class": "actions"},
+                       h("button", {"class": "small", "id": "viewer-restore",
+                                    "onclick": self.scope.on(lambda _e: self._restore(meta))},
+                         "Restore from backup") if can_restore(self.shell, meta) else None,
+                       h("button", {"class": "small", "id": "viewer-regenerate",
+                                    "onclick": self.scope.on(lambda _e: ask_regenerate(self.shell, meta))}, "Regenerate"),
+                       h("button", {"class": "small", "id": "viewer-replace",
+                                    "onclick": self.scope.on(lambda _e: replace_from_file(self.shell, self.scope, meta))},
+                         "Replace with a file…")))
         url = self.scope.object_url(blob)
         if meta["kind"] == "image":
             img = h("img", {"src": url, "alt": name, "class": "fit", "id": "viewer-media"})
@@ -137,6 +145,14 @@ class AssetView:
                 _fact(details, "Duration", f"{player.duration:.1f} s")
         self.scope.listen(player, "loadedmetadata", measured)
         return h("div", {"class": "frame player"}, player)
+
+    def _restore(self, meta: dict) -> None:
+        async def restore():
+            if await self.shell.backup.recover(meta) is None:
+                self.shell.notify(f"The backup could not give {meta['name']} back (unreachable, or its copy there "
+                                  "is gone or altered). Try again later, regenerate it or replace it with a file.", "warn")
+            # Fetched back: the vault announces it and this view is drawn again.
+        self.shell.run(restore())
 
     def _facts(self, meta: dict, details):
         created = str(js.Date.new(meta["createdAt"]).toLocaleString())
@@ -167,6 +183,37 @@ def ask_regenerate(shell, meta: dict) -> None:
     js.window.dispatchEvent(js.CustomEvent.new(REGENERATE, js.Object.fromEntries(to_js_record([["detail", detail]]))))
     shell.notify(f"Asked for {meta['name']} to be made again: a generator app on this page that listens for "
                  f"{REGENERATE} makes it from its params.")
+
+
+def can_restore(shell, meta: dict) -> bool:
+    """A lost file the backup holds: offered first (it comes back as it was)."""
+    backup = shell.backup
+    return backup is not None and backup.config is not None and meta.get("backup") == "uploaded"
+
+
+def replace_from_file(shell, scope, meta: dict) -> None:
+    """"Replace with a file": a picker for the asset's kind; the file chosen is stored under the
+    same ref (Vault.replace_blob), so the refs a host app kept stay valid."""
+    for stray in js.document.querySelectorAll("input.replace-picker"):  # one left by a browser without "cancel"
+        stray.remove()
+    picker = h("input", {"type": "file", "class": "replace-picker", "hidden": True,
+                         "accept": ACCEPT.get(meta["kind"], ""), "aria-label": f"Replace {meta['name']}"})
+
+    def chosen(_event) -> None:
+        files = picker.files
+        picker.remove()
+        if files is None or files.length == 0:
+            return
+        file = files.item(0)
+
+        async def replace():
+            await shell.vault.replace_blob(meta["ref"], file)
+            shell.notify(f"Replaced the file of {meta['name']} with {file.name}; its ref stays {meta['ref']}.")
+        shell.run(replace())
+    scope.listen(picker, "change", chosen)
+    scope.listen(picker, "cancel", lambda _e: picker.remove())
+    js.document.body.append(picker)
+    picker.click()
 
 
 def remember_focus(ref: str) -> None:

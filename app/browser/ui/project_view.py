@@ -11,7 +11,7 @@ from app.core.errors import InvalidInputError, NotFoundError, VaultError
 from app.core.model import THUMBNAIL_ROLE
 
 from .asset_grid import AssetGrid
-from .asset_view import ask_regenerate, recalled_focus
+from .asset_view import ask_regenerate, recalled_focus, replace_from_file
 from .dom import Scope, accept_drops, by_id, h
 
 FIRST_CHUNK = 400  # records (frames and their previews): more than a screen of cards
@@ -273,6 +273,10 @@ class ProjectView:
             self._download(meta)
         elif action == "regenerate":
             ask_regenerate(self.shell, meta)
+        elif action == "restore":
+            self.shell.run(self.grid.restore(meta))
+        elif action == "replace":
+            replace_from_file(self.shell, self.scope, meta)
 
     def _download(self, meta: dict) -> None:
         async def download():

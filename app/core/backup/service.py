@@ -176,7 +176,7 @@ class Backup:
     def changed(self, change: dict) -> None:
         if self.config is None:
             return
-        if change["type"] == "asset" and change["action"] == "created":
+        if change["type"] == "asset" and change["action"] in ("created", "updated"):  # updated: replace_blob re-queues
             self.wake()
         elif change["type"] == "asset" and change["action"] == "deleted" and change.get("ref"):
             asyncio.ensure_future(self._note_deleted(change["projectId"], change["ref"]))
@@ -330,12 +330,12 @@ class Backup:
                 self._uploading += 1
                 try:
                     await self._upload(meta, blobs.get(meta["ref"]))
-                    states[meta["ref"]] = {"backup": "uploaded"}
+                    states[meta["ref"]] = {"backup": "uploaded", "ifRev": meta.get("rev", 0)}
                     self._dirty.setdefault(meta["projectId"], self.clock() / 1000)
                 except (RemoteAuthError, RemoteNotFoundError, RemoteUnreachableError) as err:
                     stop.append(err)  # not this asset's fault: it stays queued
                 except RemoteError as err:
-                    states[meta["ref"]] = {"backup": "failed", "backupError": str(err)}
+                    states[meta["ref"]] = {"backup": "failed", "backupError": str(err), "ifRev": meta.get("rev", 0)}
                 finally:
                     self._uploading -= 1
                 if len(states) >= STATE_EVERY:
