@@ -54,28 +54,43 @@ MIME_TYPES = {
 # 'unsafe-eval'. Inline scripts stay forbidden: every script is a same-origin file.
 # connect-src allows http(s) because saveFromUrl and the status provider fetch from origins the
 # user chooses; blob:/data: because ingest reads Blob URLs and data URLs.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' blob: data:",
-        "media-src 'self' blob: data:",
-        "connect-src 'self' blob: data: http: https:",
-        "worker-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'self'",
-    ]
-)
+# frame-ancestors: the vault's page may be framed by its own origin and by the host apps named
+# with --host-origin (static/vault-client.js embeds it in a hidden iframe); by no one else, so no
+# site can put the vault's buttons under a person's clicks. The example host page
+# (static/example/) frames a vault on any origin it is told: frame-src there.
+def content_security_policy(host_origins: tuple[str, ...] = (), frames: bool = False) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' blob: data:",
+            "media-src 'self' blob: data:",
+            "connect-src 'self' blob: data: http: https:",
+            "worker-src 'self' blob:",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            " ".join(["frame-ancestors 'self'", *host_origins]),
+            *(["frame-src 'self' http: https:"] if frames else []),
+        ]
+    )
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "Referrer-Policy": "no-referrer",
-    "Cross-Origin-Resource-Policy": "same-origin",
-}
+
+CONTENT_SECURITY_POLICY = content_security_policy()
+
+
+def security_headers(host_origins: tuple[str, ...] = (), frames: bool = False) -> dict[str, str]:
+    return {
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": content_security_policy(host_origins, frames),
+        "Referrer-Policy": "no-referrer",
+        "Cross-Origin-Resource-Policy": "same-origin",
+    }
+
+
+SECURITY_HEADERS = security_headers()
+EXAMPLE_DIR = "/static/example/"
 
 
 def resolve(url_path: str, root: Path = ROOT) -> Path | None:
@@ -182,7 +197,8 @@ class VaultHandler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _send_security_headers(self) -> None:
-        for name, value in SECURITY_HEADERS.items():
+        frames = urlsplit(self.path).path.startswith(EXAMPLE_DIR)
+        for name, value in security_headers(self.server.host_origins, frames).items():
             self.send_header(name, value)
 
     def log_message(self, format: str, *args) -> None:
@@ -190,10 +206,12 @@ class VaultHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def make_server(host: str, port: int, quiet: bool = False, provider=None, signer=None) -> ThreadingHTTPServer:
+def make_server(host: str, port: int, quiet: bool = False, provider=None, signer=None,
+                host_origins: tuple[str, ...] = ()) -> ThreadingHTTPServer:
     from tools.demo_provider import DemoProvider
 
     server = ThreadingHTTPServer((host, port), VaultHandler)
+    server.host_origins = tuple(host_origins)
     server.daemon_threads = True
     server.quiet = quiet
     server.provider = provider or DemoProvider()
@@ -206,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     parser.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
+    parser.add_argument("--host-origin", action="append", default=[], metavar="ORIGIN",
+                        help="a host app's origin (e.g. https://generator.example) allowed to embed the vault's "
+                             "page; repeat for more. The vault answers it once hostOrigins lists it too.")
     signing = parser.add_argument_group("reference signer at POST /api/sign (backup's signerUrl mode); the "
                                         "secret comes from the environment variable VAULT_S3_SECRET")
     signing.add_argument("--s3-endpoint", help="the S3 server to sign for, e.g. http://127.0.0.1:8333")
@@ -227,7 +248,14 @@ def main(argv: list[str] | None = None) -> int:
     if not (ROOT / "static" / "vendor").is_dir():
         print("static/vendor/ is missing: run `make setup` first.", file=sys.stderr)
         return 1
-    server = make_server(args.host, args.port, quiet=args.quiet, signer=signer)
+    from app.core.errors import InvalidInputError
+    from app.core.settings import parse_host_origins
+    try:
+        host_origins = tuple(parse_host_origins(args.host_origin))
+    except InvalidInputError as err:
+        print(f"--host-origin: {err}", file=sys.stderr)
+        return 2
+    server = make_server(args.host, args.port, quiet=args.quiet, signer=signer, host_origins=host_origins)
     host, port = server.server_address[:2]
     display_host = f"[{host}]" if ":" in host else host
     print(f"Serving the Offline Asset Vault at http://{display_host}:{port}/", flush=True)

@@ -110,3 +110,20 @@ def test_serve_refuses_a_signer_without_its_secret(monkeypatch, capsys):
     assert serve.main(["--port", "0", "--s3-endpoint", "http://127.0.0.1:8333", "--s3-bucket", "b",
                        "--s3-key-id", "AK"]) == 2
     assert "VAULT_S3_SECRET" in capsys.readouterr().err
+
+
+def test_only_listed_host_origins_may_frame_the_vault_and_only_the_example_frames_others(server):
+    resp, _ = get(server, "/")
+    assert "frame-ancestors 'self';" in resp.getheader("Content-Security-Policy") + ";"
+    assert "frame-src" not in resp.getheader("Content-Security-Policy")
+    resp, _ = get(server, "/static/example/generator.html")
+    assert resp.status == 200 and "frame-src 'self' http: https:" in resp.getheader("Content-Security-Policy")
+    listed = serve.make_server("127.0.0.1", 0, quiet=True, host_origins=("https://gen.example",))
+    threading.Thread(target=listed.serve_forever, daemon=True).start()
+    try:
+        resp, _ = get(listed.server_address[1], "/")
+        assert "frame-ancestors 'self' https://gen.example;" in resp.getheader("Content-Security-Policy") + ";"
+    finally:
+        listed.shutdown()
+        listed.server_close()
+    assert serve.main(["--port", "0", "--host-origin", "https://*.example"]) == 2  # refused before serving

@@ -174,6 +174,23 @@ class ProjectsView:
             self.shell.notify(f"Status provider: {result['providerUrl'] or str(js.location.origin) + ' (this page)'}.")
 
         settings.addEventListener("submit", self.form_scope.on(save))
+        origins = h("input", {"id": "host-origins", "aria-label": "Host app origins allowed",
+                              "placeholder": "https://generator.example", "maxlength": "6000",
+                              "value": " ".join(self.shell.settings.host_origins())})
+        hosts = h("form", {"class": "row", "id": "host-origins-form"}, origins, h("button", {"type": "submit"}, "Save"))
+
+        def save_hosts(event):
+            event.preventDefault()
+            listed = [o for o in str(origins.value).replace(",", " ").split() if o]
+            try:
+                result = self.shell.settings.configure({"hostOrigins": listed})
+            except VaultError as err:
+                self.shell.notify(str(err), "error")
+                return
+            origins.value = " ".join(result["hostOrigins"])
+            self.shell.notify("Host apps allowed: " + (", ".join(result["hostOrigins"]) or "none but this origin") + ".")
+
+        hosts.addEventListener("submit", self.form_scope.on(save_hosts))
         recent = []
         for gen_id in reversed(self.shell.tracker.known()[-5:]):
             try:
@@ -191,6 +208,10 @@ class ProjectsView:
                  h("details", {"id": "settings"}, h("summary", None, "Status provider"),
                    h("p", {"class": "meta"}, "Where file status is asked: GET <provider>/api/file/<id>. "
                      "Empty means this page's own server."), settings),
+                 h("details", {"id": "host-apps"}, h("summary", None, "Host apps"),
+                   h("p", {"class": "meta"}, "Origins of generator apps allowed to use this vault from their "
+                     "own pages (static/vault-client.js), separated by spaces. They can read, save and delete "
+                     "your media: list only apps you trust."), hosts),
                  h("ul", {"id": "recent-generations"}, *recent) if recent else None)
 
     def _create(self, event, title_input) -> None:
