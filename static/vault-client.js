@@ -15,8 +15,8 @@
 
 // The bridge's methods (README, "JS bridge"); a test checks the list against window.assetVault.
 export const METHODS = [
-  "version", "createProject", "listProjects", "deleteProject", "saveDataUrl", "saveBlob", "saveFromUrl",
-  "getBlob", "getMeta", "listAssets", "deleteAsset", "replaceBlob", "usage", "requestPersist",
+  "version", "createProject", "listProjects", "deleteProject", "updateProject", "saveDataUrl", "saveBlob", "saveFromUrl",
+  "getBlob", "getMeta", "listAssets", "deleteAsset", "replaceBlob", "updateAsset", "usage", "requestPersist",
   "exportProject", "importArchive", "configure", "track", "generation", "scanLegacy", "rescueLegacy",
   "configureBackup", "backupStatus", "syncNow", "listRemoteProjects", "restoreProject", "deleteRemoteProject",
 ];

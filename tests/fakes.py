@@ -92,6 +92,16 @@ class FakeStore:
     async def put_project(self, record):
         self.projects[record["id"]] = copy.deepcopy(record)
 
+    async def update_record(self, store, key, change):
+        await asyncio.sleep(0)
+        records = self.projects if store == "projects" else self.metas
+        old = records.get(key)
+        new = change(copy.deepcopy(old)) if old is not None else None
+        if new is None:
+            return None
+        records[key] = copy.deepcopy(new)
+        return copy.deepcopy(new)
+
     async def get_project(self, project_id):
         return copy.deepcopy(self.projects.get(project_id))
 

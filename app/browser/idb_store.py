@@ -280,6 +280,23 @@ class IdbStore:
         tx.objectStore("projects").put(to_js_record(record))
         await self._commit(tx)
 
+    async def update_record(self, store: str, key: str, change):
+        tx = await self._tx([store], "readwrite")
+        records = tx.objectStore(store)
+        written = []
+
+        def got(event):
+            old = to_py_record(event.target.result)
+            new = change(old) if old is not None else None
+            if new is not None:
+                records.put(to_js_record(new))
+                written.append(new)
+
+        with _handler(got) as on_record:
+            records.get(key).onsuccess = on_record
+            await self._commit(tx)
+        return written[0] if written else None
+
     async def get_project(self, project_id: str):
         return to_py_record(await self._read("projects", lambda s: s.get(project_id)))
 

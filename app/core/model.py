@@ -71,6 +71,38 @@ def new_project(options: object, project_id: str, now_ms: int) -> dict:
     }
 
 
+def project_changes(fields: object) -> dict:
+    """The fields of an edit (updateProject), each checked as createProject checks it; null
+    clears one (a title cannot be cleared)."""
+    if not isinstance(fields, dict) or not fields:
+        raise InvalidInputError("updateProject takes the fields to change, such as {title: 'New title'}.")
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise InvalidInputError(f"Unknown project field(s): {', '.join(sorted(unknown))}.")
+    changes: dict = {}
+    for name, value in fields.items():
+        if name in ("durationSec", "frameCount"):
+            changes[name] = _number(value, name, integer=name == "frameCount")
+        else:
+            changes[name] = _text(value, name, MAX_TEXT if name == "prompt" else MAX_TITLE)
+    if "title" in changes and not changes["title"]:
+        raise InvalidInputError("A project needs a title.")
+    return changes
+
+
+def asset_changes(fields: object) -> dict:
+    """The fields of an edit (updateAsset): name, role, params, checked as at a save."""
+    if not isinstance(fields, dict) or not fields or set(fields) - {"name", "role", "params"}:
+        raise InvalidInputError("updateAsset takes the fields to change: {name?, role?, params?}.")
+    parsed = AssetOptions.parse(fields)
+    changes = {name: getattr(parsed, name) for name in fields}
+    if "name" in changes and not changes["name"]:
+        raise InvalidInputError("A file needs a name.")
+    if changes.get("role") == THUMBNAIL_ROLE:
+        raise InvalidInputError("The role thumbnail is the vault's own, for the previews it makes.")
+    return changes
+
+
 @dataclass(frozen=True)
 class AssetOptions:
     kind: str | None = None

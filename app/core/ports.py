@@ -7,7 +7,7 @@ except through ``BlobPort.read``.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Protocol
+from typing import Any, Awaitable, Callable, Protocol
 
 Blob = Any
 
@@ -16,6 +16,10 @@ class StorePort(Protocol):
     """Projects and assets. Every method that writes is one atomic transaction."""
 
     async def put_project(self, record: dict) -> None: ...
+    async def update_record(self, store: str, key: str, change: Callable[[dict], dict | None]) -> dict | None:
+        """Read-modify-write of one record ("projects" or "assets") in one transaction, so no
+        write in between (a project's counters) is lost: ``change(old)`` gives the new record,
+        or None to leave it. The record written, or None if there is none (or none was written)."""
     async def get_project(self, project_id: str) -> dict | None: ...
     async def list_projects(self) -> list[dict]: ...
     async def list_assets(self, project_id: str | None, kind: str | None = None) -> list[dict]:

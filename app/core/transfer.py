@@ -42,9 +42,11 @@ class BlobSource:
         return self.blobs.read_many(self.blob, ranges)
 
 
-async def export_project(vault, project_id: object, now_ms: int, progress: Progress | None = None):
-    """(file name, archive Blob, names of assets left out because their bytes are gone)."""
-    project, assets, reading = await vault.project_contents(project_id)
+async def export_project(vault, project_id: object, now_ms: int, progress: Progress | None = None,
+                         refs: set[str] | None = None):
+    """(file name, archive Blob, names of assets left out because their bytes are gone); of
+    ``refs`` alone (and their previews) when given: the archive of a selection."""
+    project, assets, reading = await vault.project_contents(project_id, refs)
     # The headers are worked out while the browser reads the Blobs (both take ~1 s at 20,000
     # entries). Assets saved moments ago have no checksum yet: those wait for their Blobs.
     refs = {m["ref"] for m in assets}

@@ -24,7 +24,8 @@ from typing import Awaitable, Callable
 from .dataurl import parse_data_url
 from .errors import InvalidInputError, NotFoundError
 from .ids import is_valid_ref, new_project_id, new_ref
-from .model import THUMBNAIL_ROLE, AssetOptions, asset_record, default_name, extension, new_project
+from .model import (THUMBNAIL_ROLE, AssetOptions, asset_changes, asset_record, default_name, extension, new_project,
+                    project_changes)
 from .ports import Blob, BlobPort, StorePort, ThumbnailPort
 from .sniff import SNIFF_BYTES, MediaType, resolve_type
 from .tasks import start_now
@@ -117,6 +118,17 @@ class Vault:
         return [{"id": p["id"], "title": p["title"], "createdAt": p["createdAt"], "updatedAt": p["updatedAt"],
                  "assetCount": p.get("assetCount", 0), "bytes": p.get("bytes", 0)}
                 for p in sorted(await self.store.list_projects(), key=lambda p: (p["createdAt"], p["id"]))]
+
+    async def update_project(self, project_id: object, fields: object) -> dict:
+        """Rename a project or edit its fields; the project as it now stands."""
+        _check_id(project_id, "project ID")
+        changes = project_changes(fields)
+        now = self.clock()
+        record = await self.store.update_record("projects", project_id, lambda old: {**old, **changes, "updatedAt": now})
+        if record is None:
+            raise NotFoundError(f"There is no project {project_id!r}: it may have been deleted.")
+        self._publish("project", "updated", project_id)
+        return record
 
     async def delete_project(self, project_id: object) -> dict:
         _check_id(project_id, "project ID")
@@ -276,12 +288,16 @@ class Vault:
             self._after_store(meta, blob, previews=not restored)
         return True
 
-    async def project_contents(self, project_id: object) -> tuple[dict, list[dict], Awaitable[dict]]:
+    async def project_contents(self, project_id: object, refs: set[str] | None = None
+                               ) -> tuple[dict, list[dict], Awaitable[dict]]:
         """(project, its assets' metadata, an awaitable of {ref: Blob} for those whose bytes are
-        stored): for export. The Blobs are being read when this returns, so the caller can work
-        out the archive's headers meanwhile."""
+        stored): for export; only ``refs`` and their previews when given. The Blobs are being
+        read when this returns, so the caller can work out the archive's headers meanwhile."""
         project = await self.get_project(project_id)
         assets = await self.store.list_assets(project_id)
+        if refs is not None:
+            assets = [m for m in assets if m["ref"] in refs or (m["role"] == THUMBNAIL_ROLE
+                                                                 and m["params"].get("thumbnailOf") in refs)]
         reading = asyncio.ensure_future(self.store.get_blobs([m["ref"] for m in assets]))
         await asyncio.sleep(0)  # the read's first step runs, and issues every request
         return project, assets, reading
@@ -355,6 +371,30 @@ class Vault:
         for gone in dropped:
             self._publish("asset", "deleted", meta["projectId"], gone)
         return True
+
+    async def update_asset(self, ref: object, fields: object) -> dict:
+        """Rename a file, or change its role or params; its bytes stay. With backup on it is sent
+        again (the bucket's copy is named after the file and carries its params)."""
+        _check_id(ref, "asset ref")
+        changes = asset_changes(fields)
+
+        def change(old: dict) -> dict | None:
+            if old["role"] == THUMBNAIL_ROLE:
+                return None
+            new = {**old, **changes}
+            if "backup" in new and new != old:
+                # rev: an upload of the old name that ends after this must not mark the new one sent
+                new.update(backup=BACKUP_QUEUED, rev=old.get("rev", 0) + 1)
+                new.pop("backupError", None)
+            return new
+        meta = await self.store.update_record("assets", ref, change)
+        if meta is None:
+            old = await self.store.get_meta(ref)
+            if old is not None:
+                raise InvalidInputError(f"{ref!r} is a preview; the vault names and keeps previews itself.")
+            raise NotFoundError(f"There is no asset {ref!r}: it may have been deleted.")
+        self._publish("asset", "updated", meta["projectId"], ref)
+        return _public(meta)
 
     async def replace_blob(self, ref: object, blob: Blob) -> dict:
         """New media under the same ref (a file made again, or a lost one replaced): every

@@ -118,8 +118,12 @@ def test_another_origin_is_refused_until_listed_then_saves_tracks_and_regenerate
     # A demo generation tracked from the host lands its file in the host's project.
     host.click("#track")
     expect(host.locator("#generation")).to_have_attribute("data-status", "completed", timeout=30_000)
-    vault.page.wait_for_function("""async (pid) => (await window.assetVault.listAssets(pid))
-        .filter((m) => m.params.generationId).length >= 2""", arg=pid, timeout=30_000)
+    for _ in range(300):  # its files are stored after the provider says completed
+        if sum(1 for m in vault.call("listAssets", pid) if m["params"].get("generationId")) >= 2:
+            break
+        vault.page.wait_for_timeout(100)
+    else:
+        raise AssertionError("the generation's files never reached the host's project")
 
     # "Regenerate" on a lost frame, clicked in the vault's tab: the host draws it again from its
     # params and stores it under the same ref; the vault's card shows it again.

@@ -41,11 +41,11 @@ def test_a_big_project_keeps_few_cards_in_the_dom_and_every_one_reachable(vault)
     # The grid is as tall as all its rows, so the scrollbar tells the truth.
     assert grid.bounding_box()["height"] > (FRAMES // 10) * 288
 
-    # Keyboard: one card in the tab order (with its name's link to the viewer and its three
-    # buttons); End goes to the last asset, rendering it.
+    # Keyboard: one card in the tab order (with its pick box, its name's link to the viewer and
+    # its three buttons); End goes to the last asset, rendering it.
     first = cards.first
     first.focus()
-    assert vault.page.evaluate("() => document.querySelectorAll('#assets [tabindex=\"0\"]').length") == 5
+    assert vault.page.evaluate("() => document.querySelectorAll('#assets [tabindex=\"0\"]').length") == 6
     vault.page.keyboard.press("End")
     last = grid.locator(f'[data-ref="{refs[-1]}"]')
     expect(last).to_be_focused()

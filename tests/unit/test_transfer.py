@@ -208,3 +208,16 @@ def test_refusals_leave_the_store_unchanged(harness, run, project):
         with pytest.raises(InvalidArchiveError, match=re.escape(reason)):
             run(import_archive(harness.vault, FakeBlob(data), "bad.zip"))
         assert snapshot(harness.store) == before, reason
+
+
+def test_a_selection_exports_those_files_and_their_previews_only_and_imports_as_a_project(harness, run, project):
+    frames = [m for m in run(harness.vault.list_assets(project)) if m["role"] == "frame"]
+    picked = {frames[1]["ref"]}
+    _name, blob, missing = run(export_project(harness.vault, project, NOW, None, picked))
+    with zipfile.ZipFile(io.BytesIO(blob.data)) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        assert sorted(z.namelist()[1:]) == ["images/frame.png", "thumbnails/frame.thumb.webp"]
+    assert [e["ref"] for e in manifest["assets"] if e["role"] == "frame"] == [frames[1]["ref"]]
+    assert missing == []
+    result = run(import_archive(harness.vault, blob))
+    assert result["assets"] == 2  # the frame and its preview, linked again

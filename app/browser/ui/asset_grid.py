@@ -42,7 +42,7 @@ class AssetGrid:
         self._wanted_focus = None
         self.el = h("ul", {"class": "grid windowed", "id": "assets", "role": "list",
                            "aria-label": f"{len(metas)} files", "onclick": self.scope.on(self._click),
-                           "onkeydown": self.scope.on(self._key)})
+                           "onkeydown": self.scope.on(self._key), "onfocusin": self.scope.on(self._focused)})
         self._on_scroll = self.scope.on(lambda _e: self.schedule())
         js.window.addEventListener("scroll", self._on_scroll, _passive())
         js.window.addEventListener("resize", self._on_scroll, _passive())
@@ -174,11 +174,16 @@ class AssetGrid:
         position = self.index[meta["ref"]]
         name = meta["name"]
         roving = "0" if position == self.active else "-1"
-        return h("li", {"class": "asset-card", "data-ref": meta["ref"], "data-kind": meta["kind"],
-                        "role": "listitem", "tabindex": roving, "aria-setsize": str(len(self.metas)),
-                        "aria-posinset": str(position + 1), "aria-label": name},
+        picked = meta["ref"] in self.view.picked
+        return h("li", {"class": "asset-card" + (" picked" if picked else ""), "data-ref": meta["ref"],
+                        "data-kind": meta["kind"], "role": "listitem", "tabindex": roving,
+                        "aria-setsize": str(len(self.metas)), "aria-posinset": str(position + 1), "aria-label": name},
                  h("div", {"class": "preview loading"}),
-                 h("a", {"class": "asset-name", "title": name, "href": asset_link(meta["ref"], self.view.query), "tabindex": roving}, name),
+                 h("div", {"class": "card-title"},
+                   h("input", {"type": "checkbox", "class": "pick", "checked": picked, "tabindex": roving,
+                               "aria-label": f"Select {name}"}),
+                   h("a", {"class": "asset-name", "title": name, "href": asset_link(meta["ref"], self.view.query),
+                           "tabindex": roving}, name)),
                  h("div", {"class": "meta"}, f"{meta['role']} · {meta['mime']} · {fmt.size(meta['size'])}",
                    _backup_badge(meta)),
                  h("div", {"class": "params"}, fmt.params_summary(meta["params"])) if meta["params"] else None,
@@ -278,12 +283,22 @@ class AssetGrid:
 
     # -- input ----------------------------------------------------------------------------
 
+    def show_picks(self) -> None:
+        """The selection drawn on the cards in view (the others are drawn from it when they come)."""
+        for ref, card in self.cards.items():
+            picked = ref in self.view.picked
+            card.classList.toggle("picked", picked)
+            card.querySelector("input.pick").checked = picked
+
     def _click(self, event) -> None:
         button = event.target.closest("button[data-action]")
         card = event.target.closest(".asset-card")
         if not card:  # JS null: a click between the cards
             return
         self._move(self.index.get(str(card.dataset.ref), self.active), focus=False)
+        if event.target.classList.contains("pick"):  # its box: shift takes the run from the last one
+            self.view.pick(str(card.dataset.ref), bool(event.shiftKey))
+            return
         if not button:
             # An image's preview opens it large; a player's own controls stay the player's.
             if card.dataset.kind == "image" and event.target.closest(".preview"):
@@ -291,6 +306,15 @@ class AssetGrid:
             return
         meta = self.metas[self.index[str(card.dataset.ref)]]
         self.view.card_action(str(button.dataset.action), meta)
+
+    def _focused(self, event) -> None:
+        """A card focused by other means than the grid's keys (a screen reader, a click on its
+        text): the keys go on from it."""
+        card = event.target.closest(".asset-card")
+        if card and str(card.dataset.ref) in self.index:
+            position = self.index[str(card.dataset.ref)]
+            if position != self.active:
+                self._move(position, focus=False)
 
     def _key(self, event) -> None:
         card = event.target
@@ -302,6 +326,18 @@ class AssetGrid:
         key = str(event.key)
         if key == "Enter":
             js.location.hash = asset_link(str(card.dataset.ref), self.view.query)
+            return
+        if key == " ":  # Space picks the card, Shift+Space the run up to it
+            event.preventDefault()
+            self.view.pick(str(card.dataset.ref), bool(event.shiftKey))
+            return
+        if key.lower() == "a" and (event.ctrlKey or event.metaKey) and not event.altKey:
+            event.preventDefault()
+            self.view.pick_all()
+            return
+        if key == "Escape" and len(self.view.picked):
+            event.preventDefault()
+            self.view.unpick_all()
             return
         if key in moves:
             target = self.active + moves[key]
@@ -342,7 +378,7 @@ class AssetGrid:
             if card is not None:
                 roving = "0" if self.index[ref] == position else "-1"
                 card.tabIndex = roving
-                for control in card.querySelectorAll("button, a"):
+                for control in card.querySelectorAll("button, a, input"):
                     control.tabIndex = roving
         self.active = position
         if not focus:

@@ -39,6 +39,8 @@ class AssetView:
         self.project_id = None
         self.steps: dict[str, str] = {}  # key -> route: ArrowLeft, ArrowRight, Escape
         self.nav = None
+        self.renaming = False
+        self.stale = False  # changed while renaming: drawn again when the rename ends
         self.scope = Scope()
         self.scope.listen(js.window, "keydown", self._key)
 
@@ -49,6 +51,9 @@ class AssetView:
         """Only a change to this asset itself redraws it (a redraw would restart a playing video);
         other changes in its project (a burst of new frames) update the previous/next links."""
         if any(not isinstance(c, dict) or (c.get("type") == "asset" and c.get("ref") == self.ref) for c in changes):
+            if self.renaming:  # a redraw would take the name being typed away: after it
+                self.stale = True
+                return True
             return False
         if self.nav is not None and any(c.get("type") == "asset" for c in changes):
             try:
@@ -84,7 +89,7 @@ class AssetView:
         self.nav = self._nav(before, after)
         return h("section", {"class": "viewer", "aria-label": meta["name"]},
                  self.nav,
-                 h("h1", None, meta["name"]),
+                 self._title(meta),
                  h("figure", {"class": "stage"}, self._media(meta, blob, details)),
                  self._facts(meta, details),
                  _params(meta["params"]))
@@ -145,6 +150,53 @@ class AssetView:
                 _fact(details, "Duration", f"{player.duration:.1f} s")
         self.scope.listen(player, "loadedmetadata", measured)
         return h("div", {"class": "frame player"}, player)
+
+    def _title(self, meta: dict):
+        title = h("h1", None, meta["name"])
+        rename = h("button", {"class": "small", "id": "viewer-rename"}, "Rename")
+        head = h("div", {"class": "viewer-title"}, title, rename)
+
+        def start(_event):
+            field = h("input", {"id": "rename-input", "value": meta["name"], "maxlength": "255", "required": True,
+                                "aria-label": "New name"})
+            form = h("form", {"class": "rename-form"}, field, h("button", {"type": "submit"}, "Save"),
+                     h("button", {"type": "button", "class": "link", "id": "rename-cancel"}, "Cancel"))
+
+            def cancel(_event=None):
+                self.renaming = False
+                if self.stale:
+                    self.shell.render()
+                    return
+                form.replaceWith(head)
+                rename.focus()
+
+            def save(event):
+                event.preventDefault()
+                name = str(field.value).strip()
+                if name == meta["name"]:
+                    cancel()
+                    return
+
+                async def renamed():
+                    self.renaming = False
+                    await self.shell.vault.update_asset(self.ref, {"name": name})
+                    self.shell.notify(f"Renamed to {name}.")  # the vault's change draws the view again
+                self.shell.run(renamed())
+
+            def key(event):
+                if str(event.key) == "Escape":  # the field's: not back to the grid
+                    event.stopPropagation()
+                    event.preventDefault()
+                    cancel()
+            self.scope.listen(form, "submit", save)
+            self.scope.listen(form.querySelector("#rename-cancel"), "click", cancel)
+            self.scope.listen(field, "keydown", key)
+            self.renaming = True
+            head.replaceWith(form)
+            field.focus()
+            field.select()
+        self.scope.listen(rename, "click", start)
+        return head
 
     def _restore(self, meta: dict) -> None:
         async def restore():

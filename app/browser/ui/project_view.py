@@ -8,11 +8,13 @@ from pyodide.ffi import create_once_callable
 from app.core import fmt, transfer
 from app.core.browse import KINDS, Browse, Listing, roles
 from app.core.errors import InvalidInputError, NotFoundError, VaultError
-from app.core.model import THUMBNAIL_ROLE
+from app.core.model import PROJECT_FIELDS, THUMBNAIL_ROLE
+from app.core.selection import Selection
 
 from .asset_grid import AssetGrid
 from .asset_view import ask_regenerate, recalled_focus, replace_from_file
 from .dom import Scope, accept_drops, by_id, h
+from .picking import SelectionBar, delete_with_undo
 
 FIRST_CHUNK = 400  # records (frames and their previews): more than a screen of cards
 
@@ -37,6 +39,9 @@ class ProjectView:
         self.delete_armed = False
         self.grid: AssetGrid | None = None
         self.loading = False
+        self.picked = Selection()  # kept across redraws, with the bar
+        self.selection_bar = None
+        self.editing = False
 
     @property
     def query(self) -> str:
@@ -80,11 +85,16 @@ class ProjectView:
         self._summarise(project)
         self.title = h("h1", None, project["title"])
         self.prompt = h("p", {"class": "meta", "hidden": not project.get("prompt")}, project.get("prompt") or "")
-        head = h("div", {"class": "project-head"}, self.title, self.summary,
+        edit = h("button", {"id": "edit-project", "aria-expanded": "true" if self.editing else "false",
+                            "aria-controls": "project-form"}, "Edit")
+        self.form = self._project_form(project)
+        self.scope.listen(edit, "click", lambda _e: self._toggle_form(edit))
+        head = h("div", {"class": "project-head"}, self.title, self.summary, edit,
                  self._export_button(), self._delete_project_button())
         section = h("section", None,
                     h("nav", None, h("a", {"href": "#/"}, "← Projects")),
                     head,
+                    self.form,
                     self.prompt,
                     self.zone or self._add_zone(),
                     self._browse_bar(),
@@ -132,6 +142,10 @@ class ProjectView:
         return True
 
     def _head(self, project: dict) -> None:
+        if not self.editing:  # its fields as they now stand (edited here, or in another tab)
+            fresh = self._project_form(project)
+            self.form.replaceWith(fresh)
+            self.form = fresh
         self.title.textContent = project["title"]
         self.prompt.textContent = project.get("prompt") or ""
         self.prompt.hidden = not project.get("prompt")
@@ -143,6 +157,8 @@ class ProjectView:
 
     def _count(self) -> None:
         total = len(self.listing.metas)
+        if self.shell.doomed:  # deleted, Undo still offered: not counted
+            total -= sum(1 for m in self.listing.metas if m["ref"] in self.shell.doomed)
         files = f"{total:,}+ files (reading…)" if self.loading else f"{total:,} files"
         if self.spec.filtered:
             files = f"{len(self.grid.metas):,} shown of {files}"
@@ -224,8 +240,11 @@ class ProjectView:
         self.kind_select.addEventListener("change", on(lambda _e: self._browse(kind=str(self.kind_select.value))))
         self.role_select = h("select", {"id": "role-select", "aria-label": "Show role"})
         self.role_select.addEventListener("change", on(lambda _e: self._browse(role=str(self.role_select.value))))
-        self.bar = h("div", {"class": "browse", "role": "search", "aria-label": "Find files in this project"},
-                     self.search_input, self.sort_select, self.kind_select, self.role_select)
+        self.selection_bar = SelectionBar(self)
+        self.bar = h("div", {"class": "browse"},
+                     h("div", {"class": "find", "role": "search", "aria-label": "Find files in this project"},
+                       self.search_input, self.sort_select, self.kind_select, self.role_select),
+                     self.selection_bar.el)
         self._role_options()
         return self.bar
 
@@ -256,9 +275,89 @@ class ProjectView:
 
     def _show(self) -> None:
         shown = self.listing.show(self.spec)
+        if self.shell.doomed:  # deleted, Undo still offered
+            shown = [m for m in shown if m["ref"] not in self.shell.doomed]
+        self.picked.retain({m["ref"] for m in shown})  # an action never reaches a file out of sight
         self.grid.replace(shown)
+        self.grid.show_picks()
+        if self.selection_bar is not None:
+            self.selection_bar.update()
         if not self.loading:  # the whole list: the viewer opened from here steps through it
             self.shell.remember_order(self.project_id, self.spec, shown)
+
+    def refilter(self) -> None:
+        if self.grid is not None:
+            self._show()
+            self._count()
+            self._empty_note()
+
+    # -- picking --------------------------------------------------------------------------
+
+    def pick(self, ref: str, run: bool) -> None:
+        if run:
+            self.picked.extend_to(ref, [m["ref"] for m in self.grid.metas])
+        else:
+            self.picked.toggle(ref)
+        self._picks_changed()
+
+    def pick_all(self) -> None:
+        self.picked.select_all([m["ref"] for m in self.grid.metas])
+        self._picks_changed()
+
+    def unpick_all(self) -> None:
+        self.picked.clear()
+        self._picks_changed()
+
+    def _picks_changed(self) -> None:
+        self.grid.show_picks()
+        self.selection_bar.update()
+
+    # -- the project's own fields ------------------------------------------------------------
+
+    def _project_form(self, project: dict):
+        labels = {"title": "Title", "prompt": "Prompt", "style": "Style", "mood": "Mood",
+                  "durationSec": "Duration (s)", "frameCount": "Frame count"}
+        fields = []
+        for name in PROJECT_FIELDS:
+            value = project.get(name)
+            attrs = {"name": name, "id": f"project-{name}", "value": "" if value is None else str(value)}
+            if name in ("durationSec", "frameCount"):
+                attrs.update(type="number", min="0", step="any" if name == "durationSec" else "1")
+            control = h("textarea", {"name": name, "id": "project-prompt", "rows": "3"}, project.get("prompt") or "") \
+                if name == "prompt" else h("input", attrs)
+            fields.append(h("label", None, labels[name], control))
+        form = h("form", {"class": "project-form", "id": "project-form", "hidden": not self.editing},
+                 *fields, h("div", {"class": "row"}, h("button", {"type": "submit"}, "Save"),
+                            h("button", {"type": "button", "class": "link", "id": "project-cancel"}, "Cancel")))
+        self.scope.listen(form, "submit", lambda e: self._save_project(e, form))
+        self.scope.listen(form.querySelector("#project-cancel"), "click",
+                          lambda _e: self._toggle_form(by_id("edit-project")))
+        return form
+
+    def _toggle_form(self, button) -> None:
+        self.editing = not self.editing
+        self.form.hidden = not self.editing
+        if button is not None:
+            button.setAttribute("aria-expanded", "true" if self.editing else "false")
+        if self.editing:
+            self.form.querySelector("input").focus()
+
+    def _save_project(self, event, form) -> None:
+        event.preventDefault()
+        fields = {}
+        for name in PROJECT_FIELDS:
+            raw = str(form.elements.namedItem(name).value).strip()
+            if name in ("durationSec", "frameCount"):
+                fields[name] = None if raw == "" else float(raw) if name == "durationSec" else _whole(raw)
+            else:
+                fields[name] = raw
+
+        async def save():
+            await self.shell.vault.update_project(self.project_id, fields)
+            self.editing = False
+            self.form.hidden = True
+            self.shell.notify("Saved the project.")
+        self.shell.run(save())
 
     def _clear(self, _event=None) -> None:
         self.search_input.value, self.kind_select.value, self.role_select.value = "", "", ""
@@ -268,7 +367,7 @@ class ProjectView:
         if action == "copy":
             self._copy(meta["ref"])
         elif action == "delete":
-            self._delete_asset(meta)
+            delete_with_undo(self.shell, [meta])
         elif action == "download":
             self._download(meta)
         elif action == "regenerate":
@@ -284,7 +383,7 @@ class ProjectView:
             if blob is None:
                 self.shell.notify(f"The stored bytes of {meta['name']} are gone.", "warn")
                 return
-            _save_as(blob, meta["name"])
+            save_as(blob, meta["name"])
         self.shell.run(download())
 
     def _copy(self, ref: str) -> None:
@@ -295,12 +394,6 @@ class ProjectView:
             except Exception:
                 self.shell.notify(f"The browser blocked the clipboard; the ref is {ref}.", "warn")
         self.shell.run(copy())
-
-    def _delete_asset(self, meta: dict) -> None:
-        async def delete():
-            await self.shell.vault.delete_asset(meta["ref"])
-            self.shell.notify(f"Deleted {meta['name']}.")
-        self.shell.run(delete())
 
     def _export_button(self):
         button = h("button", {"id": "export-project"}, "Export .zip")
@@ -318,7 +411,7 @@ class ProjectView:
                 finally:
                     button.disabled = False
                     button.textContent = "Export .zip"
-                _save_as(blob, name)
+                save_as(blob, name)
                 self.shell.notify(f"Exported {name} ({fmt.size(int(blob.size))}).")
                 if missing:
                     self.shell.notify("Left out (their stored bytes are gone): " + ", ".join(missing), "warn")
@@ -428,13 +521,19 @@ class ProjectView:
         self.shell.run(add_all())
 
 
-def _save_as(blob, name: str) -> None:
+def save_as(blob, name: str) -> None:
     url = js.URL.createObjectURL(blob)
     link = h("a", {"href": url, "download": name, "hidden": True})
     js.document.body.appendChild(link)
     link.click()
     link.remove()
     js.setTimeout(create_once_callable(lambda: js.URL.revokeObjectURL(url)), 60_000)
+
+
+def _whole(raw: str):
+    """A frame count as typed: a whole number, or the text itself for the vault to refuse in words."""
+    number = float(raw)
+    return int(number) if number.is_integer() else number
 
 
 def _sort_fields(value: str) -> dict:

@@ -44,6 +44,7 @@ class Shell:
         self._usage_scope = Scope()
         self._changes: list = []
         self._ordered = None  # ((projectId, query), assets): the last list shown, for the viewer's steps
+        self.doomed: set[str] = set()  # refs deleted with Undo offered: hidden now, deleted when it ends
         self._changed_at = 0.0
         self._redraw_task = None
 
@@ -173,7 +174,8 @@ class Shell:
 
     # -- notices --------------------------------------------------------------------------
 
-    def notify(self, message: str, level: str = "info", details: str | None = None) -> None:
+    def notify(self, message: str, level: str = "info", details: str | None = None, action=None) -> None:
+        """``action``: (label, fn) for a button in the notice (Undo), which it closes."""
         box = by_id("notices")
         for shown in box.querySelectorAll(".notice-text"):
             if shown.textContent == message:  # the same failure again (a redraw hit it): say it once
@@ -184,6 +186,15 @@ class Shell:
             copy = h("button", {"class": "small"}, "Copy details")
             copy.addEventListener("click", self._scope.on(lambda _e: self._copy_details(copy, details)))
             notice.appendChild(copy)
+        if action is not None:
+            label, act = action
+            button = h("button", {"class": "small notice-action"}, label)
+
+            def acted(_event):
+                notice.remove()
+                act()
+            button.addEventListener("click", self._scope.on(acted))
+            notice.appendChild(button)
         close = h("button", {"class": "link", "aria-label": "Dismiss"}, "×")
         proxy = self._scope.on(lambda _e: notice.remove())
         close.addEventListener("click", proxy)
