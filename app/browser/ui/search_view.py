@@ -83,6 +83,8 @@ class SearchView:
                                               f"in {len(self.titles):,} projects."))
             return
         found = self.listing.show(self.spec)
+        if self.shell.doomed:  # deleted in a project view, Undo still offered
+            found = [m for m in found if m["ref"] not in self.shell.doomed]
         groups = group_by_project(found, self.titles)
         query = self.spec.query()
         parts = [h("p", {"class": "meta", "id": "search-count"},
