@@ -194,6 +194,11 @@ def test_delete_asset_through_the_page(vault):
     vault.open(f"#/project/{pid}")
     vault.page.locator(f".asset-card[data-ref='{ref}'] button.danger").click()
     expect(vault.page.locator(".asset-card")).to_have_count(0)
+    assert vault.call("getMeta", ref) is not None  # kept while Undo is offered
+    for _ in range(150):  # deleted once the offer ends (6 s)
+        if vault.call("getMeta", ref) is None:
+            break
+        vault.page.wait_for_timeout(100)
     assert vault.call("getMeta", ref) is None and vault.call("getMeta", thumb) is None
     assert json.dumps(vault.call("listAssets", pid)) == "[]"
 
