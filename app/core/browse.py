@@ -176,6 +176,12 @@ class SearchTexts:
             kept = self._texts[meta["ref"]] = (meta, search_text(meta))
         return kept[1]
 
+    def warm(self, metas: list[dict]) -> None:
+        """Builds the texts of ``metas`` ahead of the first keystroke (which would otherwise build
+        10,000 at once: ~150 ms)."""
+        for meta in metas:
+            self.text(meta)
+
     def matches(self, meta: dict, terms: list[str]) -> bool:
         text = self.text(meta)
         return all(term in text for term in terms)

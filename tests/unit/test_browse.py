@@ -55,6 +55,17 @@ def test_a_changed_record_is_searched_by_its_new_text():
     assert Browse(q="final").apply([renamed], texts) == [renamed]
 
 
+
+def test_texts_warmed_ahead_are_the_ones_a_keystroke_uses(monkeypatch):
+    import app.core.browse as browse
+    texts = SearchTexts()
+    items = [meta("a", 1, name="dawn.png"), meta("b", 2, name="dusk.png")]
+    texts.warm(items)
+    made = []
+    monkeypatch.setattr(browse, "search_text", lambda m: made.append(m["ref"]) or "")
+    assert [m["ref"] for m in Browse(q="dusk").apply(items, texts)] == ["b"] and made == []
+
+
 def test_filters_by_kind_and_role_combine_with_search_and_sort():
     items = [meta("a", 1, kind="video", role="clip", size=5), meta("b", 2, role="frame", size=9),
              meta("c", 3, role="frame", size=7), meta("d", 4, kind="audio", role="tts")]

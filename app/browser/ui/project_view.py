@@ -15,6 +15,7 @@ from .asset_grid import AssetGrid
 from .asset_view import ask_regenerate, recalled_focus, replace_from_file
 from .dom import Scope, accept_drops, by_id, h
 from .picking import SelectionBar, delete_with_undo
+from .search_view import warm_search
 
 FIRST_CHUNK = 400  # records (frames and their previews): more than a screen of cards
 
@@ -126,6 +127,7 @@ class ProjectView:
         if self.focus_wanted is not None:
             grid.focus_ref(self.focus_wanted)
             self.focus_wanted = None
+        self.shell.run(warm_search(self.listing, lambda: grid is self.grid))
         try:
             self._summarise(await self.shell.vault.get_project(self.project_id))
         except NotFoundError:
