@@ -17,9 +17,14 @@ RUN = """async () => {
 }"""
 
 
-@pytest.fixture
-def seeded(vault, context, server):
+@pytest.fixture(autouse=True)
+def axe_route(context, server):
+    # Routed before any page opens: once (CI, loaded machine) routing a live page's context hung 240 s.
     context.route(server.url + AXE_PATH, lambda route: route.fulfill(body=AXE, content_type="text/javascript"))
+
+
+@pytest.fixture
+def seeded(vault):
     pid = vault.call("createProject", {"title": "Checked", "prompt": "dawn over water"})
     image = vault.call("saveDataUrl", pid, data_url(image_bytes("PNG", (320, 200), seed=3), "image/png"),
                        {"role": "frame", "params": {"prompt": "dawn", "seed": 7}})
