@@ -16,7 +16,7 @@
 // The bridge's methods (README, "JS bridge"); a test checks the list against window.assetVault.
 export const METHODS = [
   "version", "createProject", "listProjects", "deleteProject", "updateProject", "saveDataUrl", "saveBlob", "saveFromUrl",
-  "getBlob", "getMeta", "listAssets", "deleteAsset", "replaceBlob", "updateAsset", "usage", "requestPersist",
+  "getBlob", "getMeta", "listAssets", "deleteAsset", "replaceBlob", "updateAsset", "moveAssets", "usage", "requestPersist",
   "exportProject", "importArchive", "configure", "track", "generation", "scanLegacy", "rescueLegacy",
   "configureBackup", "backupStatus", "syncNow", "listRemoteProjects", "restoreProject", "deleteRemoteProject",
 ];

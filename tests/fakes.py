@@ -183,6 +183,7 @@ class FakeStore:
         for parent_ref, meta, blob in items:
             ok = parent_ref in self.metas and not self.metas[parent_ref].get("thumbnailRef")
             if ok:
+                meta["projectId"] = self.metas[parent_ref]["projectId"]  # moved since the preview was made
                 self.metas[meta["ref"]] = copy.deepcopy(meta)
                 self.blobs[meta["ref"]] = blob
                 self.metas[parent_ref]["thumbnailRef"] = meta["ref"]
@@ -286,6 +287,25 @@ class FakeStore:
         self.blobs[meta["ref"]] = blob
         self._recount()
         return doomed
+
+    async def move_assets(self, refs, project_id, change, updated_at):
+        await asyncio.sleep(0)
+        if project_id not in self.projects:
+            return None
+        refs = list(dict.fromkeys(refs))
+        missing = [r for r in refs if r not in self.metas]
+        olds = [self.metas[r] for r in refs if r in self.metas and self.metas[r]["projectId"] != project_id]
+        olds += [self.metas[m["thumbnailRef"]] for m in list(olds) if m.get("thumbnailRef") in self.metas]
+        news = [(old, change(copy.deepcopy(old))) for old in olds]
+        refused = [old["ref"] for old, new in news if new is None]
+        if missing or refused:
+            return {"moved": [], "missing": missing, "refused": refused}
+        for _old, new in news:
+            self.metas[new["ref"]] = copy.deepcopy(new)
+        if news:
+            self.projects[project_id]["updatedAt"] = updated_at
+        self._recount()
+        return {"moved": [(old["projectId"], copy.deepcopy(new)) for old, new in news], "missing": [], "refused": []}
 
     async def delete_asset(self, ref):
         meta = self.metas.get(ref)

@@ -95,6 +95,7 @@ class Bridge:
             "deleteAsset": self.vault.delete_asset,
             "replaceBlob": self.vault.replace_blob,
             "updateAsset": self.vault.update_asset,
+            "moveAssets": self.move_assets,
             "usage": self.usage,
             "requestPersist": self.request_persist,
             "exportProject": self.export_project,
@@ -127,6 +128,9 @@ class Bridge:
 
     async def create_project(self, options=None):
         return await self.vault.create_project(options if options is not None else {})
+
+    async def move_assets(self, refs=None, project_id=None):
+        return await self.vault.move_assets(refs, project_id)  # not its ``sent``: that is the backup's to say
 
     async def get_blob(self, ref=None):
         """getBlob; a Blob lost here (evicted, or a placeholder) comes back from the backup if it has it."""

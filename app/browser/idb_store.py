@@ -594,7 +594,8 @@ class IdbStore:
 
     async def attach_thumbnails(self, items: list, finished: set[str] = frozenset()) -> list[bool]:
         """(parent ref, thumbnail metadata, Blob) items in one transaction; each is stored and
-        linked unless its parent is gone or has a preview already (a provider's, or one made here)."""
+        linked unless its parent is gone or has a preview already (a provider's, or one made here),
+        in its parent's project as the transaction finds it (``meta`` is updated)."""
         tx = await self._tx(["assets", "blobs", "projects"], "relaxed")
         assets, blobs, projects = (tx.objectStore(n) for n in ("assets", "blobs", "projects"))
         attached = [False] * len(items)
@@ -608,6 +609,7 @@ class IdbStore:
                 unmark = parent_ref in finished and js.Reflect.deleteProperty(parent, "pending")
                 if not parent.thumbnailRef:
                     parent.thumbnailRef = meta["ref"]
+                    meta["projectId"] = str(parent.projectId)  # moved since the preview was made
                     assets.put(to_js_record(meta))
                     attached[index] = True
                 if attached[index] or unmark:
@@ -697,6 +699,77 @@ class IdbStore:
             finally:
                 _destroy(handlers)
         return dropped[1:] if dropped else None
+
+    async def move_assets(self, refs: list[str], project_id: str, change, updated_at: int):
+        refs = list(dict.fromkeys(refs))
+        tx = await self._tx(["assets", "projects"], "readwrite")
+        assets, projects = tx.objectStore("assets"), tx.objectStore("projects")
+        found: dict[str, dict] = {}
+        there: list[bool] = []
+        waiting = [len(refs) + 1]
+        outcome: dict = {"moved": [], "missing": [], "refused": []}
+        handlers: list = []
+
+        def arrived() -> None:
+            waiting[0] -= 1
+            if waiting[0] == 0:
+                read_previews()
+
+        def got_project(event) -> None:
+            there.append(event.target.result is not None)
+            arrived()
+
+        def got_record(event) -> None:
+            meta = to_py_record(event.target.result)
+            if meta is not None:
+                found[meta["ref"]] = meta
+            arrived()
+
+        def read_previews() -> None:
+            outcome["missing"] = [ref for ref in refs if ref not in found]
+            if not there[0] or outcome["missing"]:
+                return  # nothing written: the transaction commits empty
+            moving = {ref: m for ref, m in found.items() if m["projectId"] != project_id}
+            previews = {m["thumbnailRef"] for m in moving.values() if m.get("thumbnailRef")} - set(moving)
+            if not previews:
+                return write(list(moving.values()))
+            waiting[0] = len(previews)
+
+            def got_preview(event) -> None:
+                meta = to_py_record(event.target.result)
+                if meta is not None:
+                    moving[meta["ref"]] = meta
+                waiting[0] -= 1
+                if waiting[0] == 0:
+                    write(list(moving.values()))
+            on_preview = create_proxy(got_preview)
+            handlers.append(on_preview)
+            for ref in previews:
+                assets.get(ref).onsuccess = on_preview
+
+        def write(olds: list[dict]) -> None:
+            news = [(old, change(old)) for old in olds]
+            outcome["refused"] = [old["ref"] for old, new in news if new is None]
+            if outcome["refused"] or not news:
+                return
+            deltas: dict[str, tuple[int, int]] = {}
+            for old, new in news:
+                assets.put(to_js_record(new))
+                for pid, sign, size in ((old["projectId"], -1, old["size"]), (project_id, 1, new["size"])):
+                    count, total = deltas.get(pid, (0, 0))
+                    deltas[pid] = (count + sign, total + sign * size)
+            _bump(projects, deltas, updated_at={project_id: updated_at}, handlers=handlers)
+            outcome["moved"] = [(old["projectId"], new) for old, new in news]
+
+        with _handler(got_project) as on_project, _handler(got_record) as on_record:
+            projects.get(project_id).onsuccess = on_project
+            for ref in refs:
+                assets.get(ref).onsuccess = on_record
+            try:
+                await self._commit(tx)
+            finally:
+                _destroy(handlers)
+        return outcome if there and there[0] else None
 
     async def delete_asset(self, ref: str):
         tx = await self._tx(["assets", "blobs", "projects"], "readwrite")

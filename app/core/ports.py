@@ -50,7 +50,8 @@ class StorePort(Protocol):
                                 finished: set[str] = frozenset()) -> list[bool]:
         """Store (parent ref, metadata, Blob) previews in one transaction, each linked from its
         parent unless the parent is gone or has a preview already; parents in ``finished`` lose
-        their ``pending`` mark either way."""
+        their ``pending`` mark either way. A preview goes into its parent's project as the
+        transaction finds it (the parent may have moved since): its metadata is updated so."""
     async def list_pending(self) -> list[dict]:
         """The records marked ``pending`` (owed a checksum or a preview), from an index."""
     async def clear_pending(self, refs: list[str]) -> None:
@@ -80,6 +81,14 @@ class StorePort(Protocol):
         """Puts ``meta`` and ``blob`` in place of the asset's, its old preview (record and Blob)
         deleted and the project's totals moved, in one transaction; the refs deleted, or None if
         the asset is gone."""
+    async def move_assets(self, refs: list[str], project_id: str, change: Callable[[dict], dict | None],
+                          updated_at: int) -> dict | None:
+        """Move assets, each with its preview, into an existing project in one transaction:
+        ``change(old)`` gives each record's new form (None refuses it), both projects' counters
+        follow and the target's updatedAt becomes ``updated_at``. Assets in that project already
+        are left as they are. None if the project is gone; else {"moved": [(from project ID,
+        new record)], "missing": [refs], "refused": [refs]}, and nothing is written unless the
+        last two are empty."""
     async def delete_asset(self, ref: str) -> list[str] | None:
         """Delete an asset and its thumbnail; unlink it if it is one. The refs deleted (the asset's
         first), or None if there is no such asset."""

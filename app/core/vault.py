@@ -33,6 +33,7 @@ from .tasks import start_now
 CHUNK_BYTES = 4 * 1024 * 1024  # bigger chunks cost fewer trips to the Blob store: ~4x faster here
 MAX_ASSET_BYTES = 4 * 1024 ** 3
 MAX_THUMBNAIL_BYTES = 5 * 1024 * 1024
+MAX_MOVE = 50_000  # refs in one move: a whole large project
 # Background work goes in batches: one read from the Blob store for many small files and one
 # transaction for many results. One strict commit costs ~13 ms on a disk here, so a transaction
 # per frame made 10,000 frames take minutes.
@@ -80,13 +81,17 @@ class Vault:
 
     def subscribe(self, listener: Callable[[dict], None]) -> None:
         """``listener(change)`` after each commit; change is {type, action, projectId, ref?}
-        with type "project" | "asset" and action "created" | "updated" | "deleted"."""
+        with type "project" | "asset" and action "created" | "updated" | "deleted", or "moved"
+        (an asset, with ``fromProjectId``: the project it left)."""
         self._listeners.append(listener)
 
-    def _publish(self, kind: str, action: str, project_id: str, ref: str | None = None) -> None:
+    def _publish(self, kind: str, action: str, project_id: str, ref: str | None = None,
+                 from_project: str | None = None) -> None:
         change = {"type": kind, "action": action, "projectId": project_id}
         if ref is not None:
             change["ref"] = ref
+        if from_project is not None:
+            change["fromProjectId"] = from_project
         for listener in self._listeners:
             try:
                 listener(change)
@@ -395,6 +400,39 @@ class Vault:
             raise NotFoundError(f"There is no asset {ref!r}: it may have been deleted.")
         self._publish("asset", "updated", meta["projectId"], ref)
         return _public(meta)
+
+    async def move_assets(self, refs: object, project_id: object, sent: bool = False) -> dict:
+        """Move files (each with its preview) into another project, all or none, under the same
+        refs: a host app's references stay valid. With backup on, each is sent again under its
+        new project (the bucket keeps a project's files under the project); ``sent``: the
+        bucket has it there already (a move another device made, followed by a sync)."""
+        _check_id(project_id, "project ID")
+        if not isinstance(refs, list) or not refs or len(refs) > MAX_MOVE:
+            raise InvalidInputError(f"moveAssets takes a list of 1 to {MAX_MOVE:,} asset refs.")
+        for ref in refs:
+            _check_id(ref, "asset ref")
+        now = self.clock()
+
+        def change(old: dict) -> dict | None:
+            if old["role"] == THUMBNAIL_ROLE and old["params"].get("thumbnailOf") not in asked:  # a preview alone
+                return None
+            new = dict(old, projectId=project_id, movedAt=now)
+            if "backup" in new:
+                new.update(backup=BACKUP_DONE if sent else BACKUP_QUEUED, rev=old.get("rev", 0) + 1)
+                new.pop("backupError", None)
+            return new
+        asked = set(refs)
+        outcome = await self.store.move_assets(refs, project_id, change, now)
+        if outcome is None:
+            raise NotFoundError(f"There is no project {project_id!r}: it may have been deleted. Nothing was moved.")
+        if outcome["missing"]:
+            raise NotFoundError(f"{len(outcome['missing']):,} of the files are gone (the first: "
+                                f"{outcome['missing'][0]!r}); nothing was moved.")
+        if outcome["refused"]:
+            raise InvalidInputError(f"{outcome['refused'][0]!r} is a preview; it moves with its file. Nothing was moved.")
+        for from_project, meta in outcome["moved"]:
+            self._publish("asset", "moved", project_id, meta["ref"], from_project=from_project)
+        return {"projectId": project_id, "moved": sum(1 for _, m in outcome["moved"] if m["role"] != THUMBNAIL_ROLE)}
 
     async def replace_blob(self, ref: object, blob: Blob) -> dict:
         """New media under the same ref (a file made again, or a lost one replaced): every

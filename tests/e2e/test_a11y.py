@@ -65,9 +65,14 @@ def test_no_serious_or_critical_violation_on_any_route(vault, seeded):
 
 
 def organise(vault: VaultPage, pid: str) -> None:
+    """Files picked with the move's choice of project open, and the project's form open."""
+    if len(vault.call("listProjects")) < 2:
+        vault.call("createProject", {"title": "Somewhere else"})
     vault.open(f"#/project/{pid}")
     vault.page.locator(".asset-card img").first.wait_for()
     vault.page.click("#pick-all")
+    vault.page.click("#picked-move")
+    vault.page.locator("#move-to").wait_for()
     vault.page.click("#edit-project")
     vault.page.locator("#picked-count").filter(has_text="selected").wait_for()
 

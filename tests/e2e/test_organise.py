@@ -140,3 +140,44 @@ def test_files_are_picked_by_click_shift_click_and_keys_then_copied_exported_and
     assert frames_stored(vault, pid) == refs[:1]
     expect(page.locator("#assets .asset-card")).to_have_count(1)
     assert "Traceback" not in page.inner_text("body")
+
+
+def test_files_are_moved_to_another_project_and_back_with_undo(vault, context):
+    pid, refs = seeded(vault, 4)
+    other = vault.call("createProject", {"title": "Harbour"})
+    vault.wait_thumbnails(pid, 4)
+    previews = [vault.call("getMeta", r)["thumbnailRef"] for r in refs]
+    page = vault.page
+    watcher = VaultPage(context.new_page(), vault.url).open(f"#/project/{other}")  # a second tab, on the target
+    page.bring_to_front()  # the person works here (Firefox gave focus to the newer tab)
+    vault.open(f"#/project/{pid}")
+    expect(page.locator("#assets .asset-card")).to_have_count(4)
+    page.locator(f".asset-card[data-ref='{refs[1]}'] input.pick").click()
+    page.locator(f".asset-card[data-ref='{refs[2]}'] input.pick").click(modifiers=["Shift"])
+    page.click("#picked-move")
+    expect(page.locator("#move-target")).to_be_focused()
+    page.select_option("#move-target", label="Harbour")
+    page.click("#move-confirm")
+    expect(vault.notice("info")).to_contain_text("Moved 2 files to “Harbour”.")
+    expect(page.locator("#assets .asset-card")).to_have_count(2)
+    assert shown(page) == [refs[0], refs[3]]
+    expect(watcher.page.locator("#assets .asset-card")).to_have_count(2)  # the other tab, without a reload
+    assert sorted(m["ref"] for m in vault.call("listAssets", other)) == sorted(refs[1:3] + previews[1:3])
+    assert {vault.call("getMeta", r)["projectId"] for r in refs[1:3] + previews[1:3]} == {other}
+    counts = {p["id"]: p["assetCount"] for p in vault.call("listProjects")}
+    assert counts == {pid: 4, other: 4}
+    page.locator(".notice", has_text="Moved 2 files").get_by_role("button", name="Undo").click()
+    expect(vault.notice("info")).to_contain_text("Moved 2 files back.")
+    expect(page.locator("#assets .asset-card")).to_have_count(4)
+    assert frames_stored(vault, pid) == refs
+    assert {p["id"]: p["assetCount"] for p in vault.call("listProjects")} == {pid: 8, other: 0}
+    expect(watcher.page.locator("#assets .asset-card")).to_have_count(0)
+
+    # Through the bridge: all or none, checked.
+    assert vault.call("moveAssets", [previews[0]], other)["error"]["name"] == "InvalidInputError"
+    assert vault.call("moveAssets", [refs[0], "a_not_here"], other)["error"]["name"] == "NotFoundError"
+    assert vault.call("moveAssets", refs[:1], "p_not_here")["error"]["name"] == "NotFoundError"
+    assert frames_stored(vault, pid) == refs
+    assert vault.call("moveAssets", refs, other) == {"projectId": other, "moved": 4}
+    assert frames_stored(vault, other) == refs and frames_stored(vault, pid) == []
+    assert "Traceback" not in page.inner_text("body")

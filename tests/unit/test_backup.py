@@ -629,3 +629,46 @@ def test_sync_now_resolves_only_once_what_was_saved_before_it_is_backed_up(devic
     listed = {row["ref"]: row for row in remote_manifest(bucket, pid)["assets"]}
     assert set(refs) <= set(listed) and len(listed) == 6  # the frames and their previews
     assert all(listed[r]["thumbnailRef"] in listed for r in refs)
+
+
+def test_a_move_reaches_other_devices_as_a_move_and_can_be_undone(two, bucket, run):
+    """Moved between projects both devices hold: the other device moves its copy (no download);
+    moved back, the tombstone the first move left is dropped, not kept forever."""
+    a, b = two
+    run(a.configure())
+    first = run(a.vault.create_project({"title": "First"}))
+    second = run(a.vault.create_project({"title": "Second"}))
+    refs = run(frames(a, first, 2))
+    run(a.vault.save_blob(second, FakeBlob(image_bytes("PNG", (16, 12), seed=9), "image/png")))
+    run(a.idle(uploaded=6))
+    run(b.configure())
+    for pid in (first, second):
+        run(b.backup.restore_project(pid))
+    preview = run(a.vault.get_meta(refs[0]))["thumbnailRef"]
+    a.now[0] += 1000
+    run(a.vault.move_assets([refs[0]], second))
+    run(a.backup.sync_now())
+    docs = {pid: remote_manifest(bucket, pid) for pid in (first, second)}
+    assert {refs[0], preview} <= set(docs[first]["deleted"]) and {refs[0], preview} <= {r["ref"] for r in docs[second]["assets"]}
+    assert {refs[0], preview}.isdisjoint({r["ref"] for r in docs[first]["assets"]})
+    row = next(r for r in docs[second]["assets"] if r["ref"] == refs[0])
+    assert layout.object_key("team", second, row["path"]) in bucket.objects
+    bucket.requests.clear()
+    run(b.backup.sync_now())
+    assert {(m["ref"], m["projectId"]) for m in run(b.vault.get_metas([refs[0], preview])).values()} == \
+        {(refs[0], second), (preview, second)}
+    assert [key for method, key in bucket.requests if method == "GET" and not key.endswith("manifest.json")] == []
+    assert run(b.vault.get_meta(refs[0]))["backup"] == "uploaded"
+    for dev in (a, b):
+        counts = {p["id"]: p["assetCount"] for p in run(dev.vault.list_projects())}
+        assert counts == {first: 2, second: 4}
+    # Undone on b this time: back in the first project, in the bucket too, on both devices.
+    b.now[0] = a.now[0] + 5000
+    run(b.vault.move_assets([refs[0]], first))
+    run(b.backup.sync_now())
+    doc = remote_manifest(bucket, first)
+    assert refs[0] in {r["ref"] for r in doc["assets"]} and refs[0] not in doc["deleted"]
+    assert refs[0] in remote_manifest(bucket, second)["deleted"]
+    run(a.backup.sync_now())
+    assert run(a.vault.get_meta(refs[0]))["projectId"] == first
+    assert run(a.vault.get_meta(preview))["projectId"] == first

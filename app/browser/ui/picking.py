@@ -1,5 +1,5 @@
-"""The selection bar of a project's grid (select all, copy refs, export, delete) and deleting
-with Undo: what a person picked, acted on at once."""
+"""The selection bar of a project's grid (select all, copy refs, export, move, delete), and
+moving and deleting with Undo: what a person picked, acted on at once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import js
 
 from app.core import fmt, transfer
 
-from .dom import h
+from .dom import by_id, h
 
 UNDO_S = 6  # as long as the notice that offers it shows
 
@@ -43,6 +43,21 @@ def delete_with_undo(shell, metas: list[dict]) -> None:
     shell.run(delete())
 
 
+def move_with_undo(shell, metas: list[dict], source: str, target: str, title: str) -> None:
+    """Moved at once (nothing is lost by a move); Undo moves them back."""
+    refs = [m["ref"] for m in metas]
+    label = metas[0]["name"] if len(metas) == 1 else f"{len(metas):,} files"
+
+    async def back() -> None:
+        await shell.vault.move_assets(refs, source)
+        shell.notify(f"Moved {label} back.")
+
+    async def move() -> None:
+        await shell.vault.move_assets(refs, target)
+        shell.notify(f"Moved {label} to “{title}”.", action=("Undo", lambda: shell.run(back())))
+    shell.run(move())
+
+
 def _refilter(shell) -> None:
     refilter = getattr(shell.view, "refilter", None)
     if refilter is not None:
@@ -60,16 +75,26 @@ class SelectionBar:
                          h("button", {"class": "small", "id": "picked-copy", "onclick": on(lambda _e: self.copy())}, "Copy refs"),
                          h("button", {"class": "small", "id": "picked-export", "onclick": on(lambda _e: self.export())},
                            "Export .zip"),
+                         h("button", {"class": "small", "id": "picked-move", "aria-haspopup": "true",
+                                      "onclick": on(lambda _e: view.shell.run(self.offer_move()))}, "Move to…"),
                          h("button", {"class": "small danger", "id": "picked-delete", "onclick": on(lambda _e: self.delete())},
                            "Delete"),
                          h("button", {"class": "small", "id": "picked-clear", "onclick": on(lambda _e: view.unpick_all()),
                                       "aria-keyshortcuts": "Escape"}, "Clear"))
-        self.el = h("div", {"class": "selection-bar", "id": "selection-bar"}, self.all, self.count, self.actions)
+        self.target = h("select", {"id": "move-target"})
+        self.mover = h("span", {"class": "move-to", "id": "move-to", "hidden": True},
+                       h("label", {"for": "move-target"}, "Move to"), self.target,
+                       h("button", {"class": "small", "id": "move-confirm", "onclick": on(lambda _e: self.move())}, "Move"),
+                       h("button", {"class": "small", "id": "move-cancel", "onclick": on(lambda _e: self.close_move())},
+                         "Cancel"))
+        self.el = h("div", {"class": "selection-bar", "id": "selection-bar"}, self.all, self.count, self.actions, self.mover)
 
     def update(self) -> None:
         picked = len(self.view.picked)
         self.count.textContent = f"{picked:,} selected" if picked else ""
         self.actions.hidden = picked == 0
+        if picked == 0:
+            self.mover.hidden = True
 
     def _picked_metas(self) -> list[dict]:
         shown = {m["ref"]: m for m in self.view.listing.metas}
@@ -103,6 +128,29 @@ class SelectionBar:
             if missing:
                 shell.notify("Left out (their stored bytes are gone): " + ", ".join(missing), "warn")
         shell.run(export())
+
+    async def offer_move(self) -> None:
+        """The other projects to choose from, newest first (where frames of a new take go)."""
+        others = [p for p in await self.view.shell.vault.list_projects() if p["id"] != self.view.project_id]
+        if not others:
+            self.view.shell.notify("There is no other project to move files to: make one on the projects page first.",
+                                   "warn")
+            return
+        self.target.replaceChildren(*[h("option", {"value": p["id"]}, p["title"])
+                                      for p in sorted(others, key=lambda p: -p["updatedAt"])])
+        self.mover.hidden = False
+        self.target.focus()
+
+    def close_move(self) -> None:
+        self.mover.hidden = True
+        by_id("picked-move").focus()
+
+    def move(self) -> None:
+        metas, option = self._picked_metas(), self.target.selectedOptions.item(0)
+        self.mover.hidden = True
+        if metas and option is not None:
+            self.view.unpick_all()
+            move_with_undo(self.view.shell, metas, self.view.project_id, str(option.value), str(option.textContent))
 
     def delete(self) -> None:
         metas = self._picked_metas()

@@ -138,8 +138,7 @@ class Shell:
                 break
         changes, self._changes = self._changes, []
         view = self.view
-        relevant = [c for c in changes if view is not None
-                    and view.shows(c.get("projectId") if isinstance(c, dict) else c)]
+        relevant = [c for c in changes if view is not None and _shown_by(view, c)]
         if relevant:
             if hasattr(view, "apply"):
                 self.run(self._apply(view, relevant))
@@ -317,3 +316,11 @@ class UnknownView:
                  h("h1", None, "Page not found"),
                  h("p", None, "There is no page at ", h("code", None, self.path), "."),
                  h("a", {"href": "#/"}, "Back to your projects"))
+
+
+def _shown_by(view, change) -> bool:
+    if not isinstance(change, dict):
+        return view.shows(change)
+    # A file moved concerns the project it left as much as the one it joined.
+    return view.shows(change.get("projectId")) or (change.get("fromProjectId") is not None
+                                                    and view.shows(change["fromProjectId"]))

@@ -6,7 +6,9 @@
 It is the archive's ``manifest.json`` (format ``offline-asset-vault`` version 1, readable by
 ``importArchive`` and any tool that reads our archives), extended compatibly with
 ``"deleted": {ref: deletedAtMs}``: a ref deleted on one device stays deleted when another device
-that still holds it writes the manifest, so a deletion is never undone by a sync. An entry is
+that still holds it writes the manifest, so a deletion is never undone by a sync. A file moved to
+another project (same ref) is a deletion here and an addition there; moved back later, its
+``movedAt`` is newer than the tombstone, which is then dropped. An entry is
 listed only once its object is in the bucket, so a manifest never names a missing object.
 """
 
@@ -36,6 +38,9 @@ def merged(remote: dict | None, project: dict, uploaded: list[dict], deleted: di
     gone = dict(remote.get("deleted") or {})
     for ref, when in deleted.items():
         gone[ref] = max(when, gone.get(ref, 0))
+    for meta in uploaded:  # moved back in after it was moved out: its tombstone here is stale
+        if meta["ref"] in gone and meta.get("movedAt", 0) > gone[meta["ref"]]:
+            del gone[meta["ref"]]
     rows = {row["ref"]: row for row in remote.get("assets") or [] if not _deleted(row, gone)}
     rows.update((m["ref"], entry(m)) for m in uploaded if not _deleted(m, gone))
     listed = []

@@ -15,6 +15,7 @@ import asyncio
 from ..archive import Manifest, ManifestAsset, asset_meta, project_record
 from ..errors import IntegrityError, InvalidInputError, NotFoundError
 from ..ids import is_valid_ref
+from ..model import THUMBNAIL_ROLE
 from . import layout
 
 PARALLEL = 4  # downloads in flight
@@ -38,9 +39,13 @@ async def restore_project(backup, project_id: object) -> dict:
     return {"projectId": project_id, "assets": len(entries), "bytes": sum(m["size"] for m, _ in entries)}
 
 
-async def pull(backup, project_id: str, doc: dict, manifest: Manifest) -> tuple[int, int]:
+async def pull(backup, project_id: str, doc: dict, manifest: Manifest, listed: dict[str, str] | None = None
+               ) -> tuple[int, int]:
     """Apply the bucket's view of a project both sides hold (``doc`` and its checked ``manifest``):
-    fetch what other devices added, delete what they deleted. (added, deleted)."""
+    fetch what other devices added, delete what they deleted, and move here what they moved
+    here from another project this device holds. ``listed``: {ref: project ID} of the manifests
+    read for this sync; a ref tombstoned here but listed by another project was moved there,
+    and that project's pull moves it. (added, deleted): moves are neither."""
     vault = backup.vault
     local = {m["ref"]: m async for chunk in vault.iter_assets(project_id) for m in chunk}
     gone = {**(doc.get("deleted") or {}), **await backup.deleted_here(project_id)}
@@ -52,6 +57,16 @@ async def pull(backup, project_id: str, doc: dict, manifest: Manifest) -> tuple[
     late = [a for a in missing if a.options.params.get("thumbnailOf") in local]
     missing = [a for a in missing if a not in late]
     added = 0
+    # Files another device moved here from a project this one holds: moved here too, not fetched.
+    held = await vault.get_metas([a.ref for a in missing if a.options.role != THUMBNAIL_ROLE])
+    if held:
+        try:
+            await vault.move_assets(sorted(held), project_id, sent=True)
+        except (NotFoundError, InvalidInputError):
+            held = {}  # deleted or changed meanwhile: fetched instead
+        moved = set(held) | {m.get("thumbnailRef") for m in held.values()}
+        missing = [a for a in missing if a.ref not in moved]
+        late = [a for a in late if a.ref not in moved]
     if missing:
         entries = await _fetch_checked(backup, backup.config.prefix, project_id, missing)
         if await vault.add_restored(project_id, entries):
@@ -60,7 +75,7 @@ async def pull(backup, project_id: str, doc: dict, manifest: Manifest) -> tuple[
         added += await vault.add_restored_previews(await _fetch_checked(backup, backup.config.prefix, project_id, late))
     removed = 0
     for ref in doc.get("deleted") or {}:
-        if ref in local and await vault.delete_asset(ref):
+        if ref in local and (listed or {}).get(ref, project_id) == project_id and await vault.delete_asset(ref):
             removed += 1
     return added, removed
 

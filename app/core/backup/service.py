@@ -180,6 +180,9 @@ class Backup:
             self.wake()
         elif change["type"] == "asset" and change["action"] == "deleted" and change.get("ref"):
             asyncio.ensure_future(self._note_deleted(change["projectId"], change["ref"]))
+        elif change["type"] == "asset" and change["action"] == "moved" and change.get("ref"):
+            # Gone from the project it left (a tombstone there); sent again under the new one.
+            asyncio.ensure_future(self._note_deleted(change["fromProjectId"], change["ref"]))
         elif change["type"] == "project" and change["action"] in ("created", "updated"):
             self.wake()
 
@@ -193,6 +196,8 @@ class Backup:
         elif self.config is not None and kind in ("asset", "project"):
             if kind == "asset" and action == "deleted":
                 self._dirty.setdefault(change["projectId"], 0.0)
+            if kind == "asset" and action == "moved" and change.get("fromProjectId"):
+                self._dirty.setdefault(change["fromProjectId"], 0.0)
             self.wake()
 
     async def _settings_changed(self) -> None:
@@ -433,12 +438,20 @@ class Backup:
         downloaded = deleted = 0
         local = [p["id"] for p in await self.vault.list_projects()]
         remote = {r["id"] for r in await self.list_remote_projects() if not r.get("incomplete")}
+        # Every manifest first: a file moved between two projects is a tombstone in one and a
+        # row in the other, and must be moved here, not deleted and fetched again.
+        shared = {}
         for project_id in local:
             if project_id in remote:
                 doc, manifest, _ = await self.read_manifest(project_id)
                 if doc is not None:
-                    added, removed = await restore.pull(self, project_id, doc, manifest)
-                    downloaded, deleted = downloaded + added, deleted + removed
+                    shared[project_id] = (doc, manifest)
+        listed = {a.ref: project_id for project_id, (_, manifest) in shared.items() for a in manifest.assets}
+        for project_id in local:
+            if project_id in shared:
+                doc, manifest = shared[project_id]
+                added, removed = await restore.pull(self, project_id, doc, manifest, listed)
+                downloaded, deleted = downloaded + added, deleted + removed
             self._dirty.setdefault(project_id, 0.0)
         while True:
             more = await self._pass()
