@@ -672,3 +672,25 @@ def test_a_move_reaches_other_devices_as_a_move_and_can_be_undone(two, bucket, r
     run(a.backup.sync_now())
     assert run(a.vault.get_meta(refs[0]))["projectId"] == first
     assert run(a.vault.get_meta(preview))["projectId"] == first
+
+
+def test_a_move_of_many_files_writes_the_tombstones_of_the_project_left_in_a_few_writes(device, bucket, run):
+    run(device.configure())
+    first = run(device.vault.create_project({"title": "First"}))
+    second = run(device.vault.create_project({"title": "Second"}))
+    refs = run(frames(device, first, 30))
+    run(device.idle(uploaded=60))
+    writes = []
+    put = device.store.put_setting
+
+    async def counted(key, value):
+        writes.append(key)
+        await put(key, value)
+    device.store.put_setting = counted
+    run(device.vault.move_assets(refs, second))
+    run(device.idle(uploaded=60))
+    doc = remote_manifest(bucket, first)
+    assert len(doc["deleted"]) == 60 and doc["assets"] == []  # every frame and preview, none lost
+    assert len(remote_manifest(bucket, second)["assets"]) == 60
+    tomb_writes = [k for k in writes if k.startswith("backup.deleted.")]
+    assert 1 <= len(tomb_writes) <= 4, tomb_writes  # one per file was 60 rewrites of a growing record

@@ -68,6 +68,7 @@ class Backup:
         self._last_sync: int | None = None
         self._passing = asyncio.Lock()  # the loop and Sync now never upload the same batch twice
         self._tombstoning = asyncio.Lock()  # a project's deletions are one record, read and rewritten
+        self._tombs_due: dict[str, dict[str, int]] = {}  # project ID -> {ref: when}: deleted, not yet written
         self._on_status: list[Callable[[], None]] = []
         self._recovering: dict[str, asyncio.Future] = {}  # ref -> its fetch, shared by every caller
         vault.on_checksums(self.wake)
@@ -215,15 +216,18 @@ class Backup:
         self._tell()
 
     async def _note_deleted(self, project_id: str, ref: str) -> None:
+        self._tombs_due.setdefault(project_id, {})[ref] = self.clock()
         try:
             await multipart.forget(self, ref)
         except RemoteError as err:  # the server's half-upload expires by its own rules
             print(f"could not abort an unfinished upload: {err}")
         key = DELETED_KEY + project_id
         async with self._tombstoning:  # an asset and its preview are deleted together: no lost write
-            gone = await self.vault.backup_setting(key) or {}
-            gone[ref] = self.clock()
-            await self.vault.save_backup_setting(key, gone)
+            due = self._tombs_due.pop(project_id, None)
+            if due:  # with those of the same burst noted meanwhile: one write for a move of 10,000
+                gone = await self.vault.backup_setting(key) or {}
+                gone.update(due)
+                await self.vault.save_backup_setting(key, gone)
         self._dirty.setdefault(project_id, 0.0)
         self.wake()
 
@@ -401,7 +405,8 @@ class Backup:
 
     async def deleted_here(self, project_id: str) -> dict:
         """Refs deleted on this device that the bucket's manifest does not list as deleted yet."""
-        return await self.vault.backup_setting(DELETED_KEY + project_id) or {}
+        stored = await self.vault.backup_setting(DELETED_KEY + project_id) or {}
+        return {**stored, **self._tombs_due.get(project_id, {})}
 
     async def _forget_deleted(self, project_id: str, sent: dict) -> None:
         async with self._tombstoning:
