@@ -90,30 +90,53 @@ class Listing:
         self.metas: list[dict] = []
         self.texts = SearchTexts()
         self._orders: dict[tuple[str, bool], list[dict]] = {}
+        self._keys: dict[str, dict[str, tuple[dict, tuple]]] = {}  # sort -> ref -> (record, its sort key)
         self.set(metas or [])
 
     def set(self, metas: list[dict]) -> None:
         self.metas = metas
         self._orders = {}
-        self.texts.forget({m["ref"] for m in metas})
+        keep = {m["ref"] for m in metas}
+        self.texts.forget(keep)
+        self._keys = {sort: {ref: v for ref, v in keys.items() if ref in keep} for sort, keys in self._keys.items()}
+
+    def warm(self, metas: list[dict], sort: str | None) -> None:
+        """Search texts (and keys of ``sort``) of a slice of the list, made ahead of the first
+        keystroke: made by it, 20,000 frames' keys and texts took it to ~230 ms."""
+        self.texts.warm(metas)
+        if sort is not None:
+            key, keys = sort_key(sort), self._keys.setdefault(sort, {})
+            for meta in metas:
+                keys[meta["ref"]] = (meta, key(meta))
 
     def show(self, spec: Browse) -> list[dict]:
+        return spec.keep(self.order(spec), self.texts)
+
+    def order(self, spec: Browse) -> list[dict]:
         key = (spec.sort, spec.descending)
         if key not in self._orders:
-            self._orders[key] = ordered(self.metas, spec.sort, spec.descending)
-        return spec.keep(self._orders[key], self.texts)
+            known, make = self._keys.get(spec.sort, {}), sort_key(spec.sort)
+
+            def sort_by(meta: dict) -> tuple:
+                kept = known.get(meta["ref"])
+                return kept[1] if kept is not None and kept[0] is meta else make(meta)  # a changed record is a new dict
+            self._orders[key] = sorted(self.metas, key=sort_by, reverse=spec.descending)
+        return self._orders[key]
 
 
 def ordered(metas: list[dict], sort: str = "order", descending: bool = False) -> list[dict]:
+    return sorted(metas, key=sort_key(sort), reverse=descending)
+
+
+def sort_key(sort: str):
+    """The key that puts a list in ``sort`` order ("order": frame order, then creation)."""
     if sort == "name":
-        key = lambda m: (str(m.get("name", "")).casefold(), m.get("createdAt", 0), m["ref"])  # noqa: E731
-    elif sort == "size":
-        key = lambda m: (m.get("size", 0), m.get("createdAt", 0), m["ref"])  # noqa: E731
-    elif sort == "created":
-        key = lambda m: (m.get("createdAt", 0), m["ref"])  # noqa: E731
-    else:
-        key = frame_key
-    return sorted(metas, key=key, reverse=descending)
+        return lambda m: (str(m.get("name", "")).casefold(), m.get("createdAt", 0), m["ref"])
+    if sort == "size":
+        return lambda m: (m.get("size", 0), m.get("createdAt", 0), m["ref"])
+    if sort == "created":
+        return lambda m: (m.get("createdAt", 0), m["ref"])
+    return frame_key
 
 
 def frame_key(meta: dict) -> tuple:

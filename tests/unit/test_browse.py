@@ -112,3 +112,18 @@ def test_a_listing_shows_the_same_as_sorting_and_filtering_afresh_and_follows_a_
     fewer = items[::2]
     listing.set(fewer)
     assert listing.show(Browse(sort="size")) == Browse(sort="size").apply(fewer)
+
+
+def test_a_listing_warmed_ahead_sorts_by_the_keys_it_made_and_remakes_a_changed_records(monkeypatch):
+    import app.core.browse as browse
+    items = [meta("a", 1, params={"frameNumber": 3}), meta("b", 2, params={"frameNumber": 1}),
+             meta("c", 3, params={"frameNumber": 2})]
+    listing = Listing(items)
+    listing.warm(items, "order")
+    made = []
+    real = browse.frame_key
+    monkeypatch.setattr(browse, "frame_key", lambda m: made.append(m["ref"]) or real(m))
+    assert [m["ref"] for m in listing.show(Browse(q="png"))] == ["b", "c", "a"] and made == []
+    moved = dict(items[0], params={"frameNumber": 0})  # a changed record arrives as a new dict
+    listing.set([moved, *items[1:]])
+    assert [m["ref"] for m in listing.show(Browse())] == ["a", "b", "c"] and made == ["a"]
