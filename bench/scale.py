@@ -153,7 +153,9 @@ def _export(context, page, server, pid: str, rounds: int) -> dict:
 
 def _search(page, server, frames: int, rounds: int) -> dict:
     """Keystrokes in a project of ``frames`` searchable frames (settled first, so only the search
-    runs), in its grid and across projects, against plain JS over the same records."""
+    runs), in its grid and across projects, against plain JS over the same records. Across
+    projects, typing starts when the page says "Type to search" (its texts and order made; it
+    says "Getting ready to search" before, ~0.2 s at 10,000: a key typed then waits for that)."""
     pid = page.evaluate("() => window.assetVault.createProject({title: 'searchable'})")
     last = page.evaluate("([pid, n]) => window.scaleBench.fillSearchable(pid, n)", [pid, frames])
     while not page.evaluate("(r) => window.scaleBench.lastDone(r)", last):

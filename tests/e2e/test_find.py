@@ -107,6 +107,9 @@ def test_one_search_finds_media_in_every_project_grouped_by_project(vault):
     page.fill("#search-all", "dusk alley")
     expect(page.locator("#search-count")).to_have_text("1 file in 1 project")
     assert hash_of(page) == "#/search?q=dusk alley"
+    page.fill("#search-all", "")  # an empty box says it is ready, once the texts and order are made
+    expect(page.locator("#search-results")).to_have_text("Type to search 10 files in 2 projects.")
+    page.fill("#search-all", "dusk alley")
     # Saved in another tab while the results show: found without reloading.
     added = vault.save_bytes(other, image_bytes("PNG", seed=41), "image/png",
                              {"name": "alley-2.png", "params": {"prompt": "the alley at dusk, rain"}})
