@@ -317,12 +317,18 @@ def test_a_big_video_goes_in_parts_and_a_reload_mid_upload_sends_only_the_rest(v
     assert len(body) == mib << 20 and sha256(body) == vault.blob_sha256(ref) and zlib.crc32(body) == row["crc32"]
 
 
-def test_a_blob_lost_from_this_browser_is_fetched_back_from_the_backup(vault, s3, prefix):
+def lost_after_backup(vault, s3, prefix, title: str):
+    """A frame backed up, then its Blob gone from this browser (evicted): (project, ref, bytes)."""
     vault.call("configureBackup", settings(s3, prefix))
-    pid = vault.call("createProject", {"title": "Evicted"})
+    pid = vault.call("createProject", {"title": title})
     (ref,), (data,) = frames(vault, pid, 1)
     wait_for(lambda: vault.call("getMeta", ref)["backup"] == "uploaded", "the frame backed up")
     vault.delete_stored_blob(ref)
+    return pid, ref, data
+
+
+def test_a_blob_lost_from_this_browser_is_fetched_back_from_the_backup(vault, s3, prefix):
+    pid, ref, data = lost_after_backup(vault, s3, prefix, "Evicted")
     assert ref not in vault.stored_keys()["blobs"]
     vault.open(f"#/project/{pid}")
     card = vault.page.locator(f".asset-card[data-ref='{ref}']")
@@ -425,11 +431,7 @@ def test_the_projects_list_says_what_of_each_project_is_backed_up(vault, s3, pre
 
 
 def test_a_lost_file_offers_the_backup_first_and_its_replacement_is_backed_up_again(vault, s3, prefix):
-    vault.call("configureBackup", settings(s3, prefix))
-    pid = vault.call("createProject", {"title": "Recover"})
-    (ref,), (data,) = frames(vault, pid, 1)
-    wait_for(lambda: vault.call("getMeta", ref)["backup"] == "uploaded", "the frame backed up")
-    vault.delete_stored_blob(ref)
+    pid, ref, data = lost_after_backup(vault, s3, prefix, "Recover")
     page = vault.page
     cut = f"{s3.endpoint}/**"
     page.route(cut, lambda route: route.abort() if route.request.method == "GET" and ref in route.request.url
