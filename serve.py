@@ -206,11 +206,20 @@ class VaultHandler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class VaultServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # A browser that closes a connection mid-response (a tab closed, a reload) is no error
+        # of the server's: no traceback in the terminal for it.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(host: str, port: int, quiet: bool = False, provider=None, signer=None,
                 host_origins: tuple[str, ...] = ()) -> ThreadingHTTPServer:
     from tools.demo_provider import DemoProvider
 
-    server = ThreadingHTTPServer((host, port), VaultHandler)
+    server = VaultServer((host, port), VaultHandler)
     server.host_origins = tuple(host_origins)
     server.daemon_threads = True
     server.quiet = quiet

@@ -127,3 +127,19 @@ def test_only_listed_host_origins_may_frame_the_vault_and_only_the_example_frame
         listed.shutdown()
         listed.server_close()
     assert serve.main(["--port", "0", "--host-origin", "https://*.example"]) == 2  # refused before serving
+
+
+def test_a_browser_hanging_up_mid_response_is_not_reported_but_a_real_failure_is(capsys):
+    server = serve.make_server("127.0.0.1", 0, quiet=True)
+    server.server_close()
+    for hung_up in (ConnectionResetError(104, "Connection reset by peer"), BrokenPipeError(32, "Broken pipe")):
+        try:
+            raise hung_up
+        except OSError:
+            server.handle_error(None, ("127.0.0.1", 50000))
+    assert capsys.readouterr().err == ""
+    try:
+        raise ValueError("a bug in a handler")
+    except ValueError:
+        server.handle_error(None, ("127.0.0.1", 50000))
+    assert "ValueError: a bug in a handler" in capsys.readouterr().err
