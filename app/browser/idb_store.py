@@ -26,6 +26,7 @@ from .save_batch import SaveBatch, project_totals
 from .tx_end import ended
 
 BATCH_MAX = 64  # saves in one transaction (see _take_queued)
+PUT_SLICE = 500  # records put per request event in a long write (see move_assets)
 
 
 # JS objects are made on first use, not at import: the app's modules are imported into the
@@ -760,12 +761,25 @@ class IdbStore:
                 return
             deltas: dict[str, tuple[int, int]] = {}
             for old, new in news:
-                assets.put(to_js_record(new))
                 for pid, sign, size in ((old["projectId"], -1, old["size"]), (project_id, 1, new["size"])):
                     count, total = deltas.get(pid, (0, 0))
                     deltas[pid] = (count + sign, total + sign * size)
             _bump(projects, deltas, updated_at={project_id: updated_at}, handlers=handlers)
             outcome["moved"] = [(old["projectId"], new) for old, new in news]
+            records = [new for _, new in news]
+            # A slice of puts per request event (the transaction stays active in its own
+            # events): 20,000 records put in one event held the page over a second.
+            next_slice = create_proxy(lambda _event: put_slice())
+            handlers.append(next_slice)
+
+            def put_slice() -> None:
+                request = None
+                for new in records[:PUT_SLICE]:
+                    request = assets.put(to_js_record(new))
+                del records[:PUT_SLICE]
+                if records:
+                    request.onsuccess = next_slice
+            put_slice()
 
         with _handler(got_project) as on_project, _handler(got_record) as on_record:
             projects.get(project_id).onsuccess = on_project

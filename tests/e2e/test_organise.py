@@ -181,3 +181,28 @@ def test_files_are_moved_to_another_project_and_back_with_undo(vault, context):
     assert vault.call("moveAssets", refs, other) == {"projectId": other, "moved": 4}
     assert frames_stored(vault, other) == refs and frames_stored(vault, pid) == []
     assert "Traceback" not in page.inner_text("body")
+
+
+def test_a_move_of_more_files_than_one_slice_of_writes_moves_them_all(vault):
+    """Over PUT_SLICE (500) records, the puts go a slice per request event: all must land."""
+    pid = vault.call("createProject", {"title": "Many"})
+    other = vault.call("createProject", {"title": "Elsewhere"})
+    png = base64.b64encode(image_bytes("PNG", (8, 8), seed=5)).decode()
+    refs = vault.page.evaluate("""async ([pid, b64]) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const refs = [];
+        for (let i = 0; i < 600; i += 100) {  // bytes after IEND make each file its own
+          refs.push(...await Promise.all(Array.from({length: 100}, (_, k) =>
+            window.assetVault.saveBlob(pid, new Blob([bytes, `${i + k}`], {type: "image/png"})))));
+        }
+        return refs; }""", [pid, png])
+    vault.wait_thumbnails(pid, 600)  # 1,200 records move: frames and previews
+    assert vault.call("moveAssets", refs, other) == {"projectId": other, "moved": 600}
+    assert sorted(frames_stored_any(vault, other)) == sorted(refs) and frames_stored_any(vault, pid) == []
+    assert len(vault.call("listAssets", other)) == 1200 and vault.call("listAssets", pid) == []
+    counts = {p["id"]: p["assetCount"] for p in vault.call("listProjects")}
+    assert counts == {pid: 0, other: 1200}
+
+
+def frames_stored_any(vault, pid) -> list[str]:
+    return [m["ref"] for m in vault.call("listAssets", pid) if m["role"] != "thumbnail"]

@@ -181,11 +181,7 @@ class ProjectView:
         changes = [c for c in changes if not (isinstance(c, dict) and c.get("type") == "backup")]
         if backed and self.grid is not None and not self.busy:
             self.grid.show_backup(await self.shell.vault.get_metas(sorted(backed)))
-        # A file moved out of this project is gone from it, one moved in is new here.
-        changes = [dict(c, action="deleted", projectId=self.project_id)
-                   if isinstance(c, dict) and c.get("action") == "moved" and c.get("fromProjectId") == self.project_id
-                   else dict(c, action="created") if isinstance(c, dict) and c.get("action") == "moved" else c
-                   for c in changes]
+        changes = [_as_seen_from(self.project_id, c) for c in changes]
         # This project's own record (created, counts, fields): its head, in place. A full redraw
         # re-read every asset, and one lands just after the view opens on a project made a moment ago.
         own, rest = [], []
@@ -545,3 +541,12 @@ def _whole(raw: str):
 
 def _sort_fields(value: str) -> dict:
     return {"sort": value.lstrip("-"), "descending": value.startswith("-")}
+
+
+def _as_seen_from(project_id: str, change):
+    """A file moved out of this project is a deletion here; one moved in, a creation."""
+    if not isinstance(change, dict) or change.get("action") != "moved":
+        return change
+    if change.get("fromProjectId") == project_id:
+        return dict(change, action="deleted", projectId=project_id)
+    return dict(change, action="created")
