@@ -5,15 +5,16 @@ import { makeSnapshot } from "./snapshot-make.mjs";
 
 const INDEX_URL = new URL("./vendor/pyodide/", import.meta.url).href;
 
-async function text(url) {
+async function get(url) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return response.text();
+  return response;
 }
 
 self.onmessage = async ({ data: { cache, url, config } }) => {
   try {
-    const bytes = await makeSnapshot(loadPyodide, INDEX_URL, await text(config), (from) => text(new URL(from, config).href));
+    const bytes = await makeSnapshot(loadPyodide, INDEX_URL, await (await get(config)).text(),
+      async (from) => new Uint8Array(await (await get(new URL(from, config).href)).arrayBuffer()));
     await (await caches.open(cache)).put(url, new Response(bytes, {
       headers: { "content-type": "application/octet-stream", "content-length": String(bytes.byteLength) } }));
     self.postMessage({ size: bytes.byteLength });

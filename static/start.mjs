@@ -24,16 +24,25 @@ const WORKER = new URL("./snapshot-worker.mjs", import.meta.url).href;
 
 const mode = () => { try { return localStorage.getItem("assetVault:snapshots") || "on"; } catch { return "on"; } };
 
+// Both give the snapshot's body as a promise, in a list (an async function would flatten it):
+// Pyodide awaits `_loadSnapshot` only once its own files are fetched, so the 30 MB are read
+// meanwhile, not before they are asked for (~50-200 ms of a warm start).
+function bodyOf(response) {
+  const bytes = response.arrayBuffer().then((buffer) => new Uint8Array(buffer));
+  bytes.catch(() => {});  // rejected before Pyodide awaits it: not an unhandled rejection
+  return [bytes];
+}
+
 async function stored() {
   if (!("caches" in globalThis)) return null;
   const hit = await (await caches.open(CACHE)).match(SNAPSHOT);
-  return hit ? new Uint8Array(await hit.arrayBuffer()) : null;
+  return hit ? bodyOf(hit) : null;
 }
 
 async function shipped() {
   try { if (localStorage.getItem(REFUSED) === APP_VERSION) return null; } catch { /* no localStorage: try it */ }
   const response = await fetch(SNAPSHOT);
-  return response.ok ? new Uint8Array(await response.arrayBuffer()) : null;
+  return response.ok ? bodyOf(response) : null;
 }
 
 function refuse() {
@@ -67,22 +76,25 @@ export async function loadPyodide(options) {
   if (want === "off") {
     drop();  // one a worker stored after it was turned off
   } else {
-    let bytes = null;
-    try { bytes = await stored(); } catch (err) { state.error = String(err); }
-    state.from = bytes && "cache";
-    if (!bytes) {
-      try { bytes = await shipped(); } catch (err) { state.error = String(err); }  // offline, or none built
-      state.from = bytes && "build";
+    let body = null;
+    try { body = await stored(); } catch (err) { state.error = String(err); }
+    state.from = body && "cache";
+    if (!body) {
+      try { body = await shipped(); } catch (err) { state.error = String(err); }  // offline, or none built
+      state.from = body && "build";
     }
-    if (bytes) {
+    if (body) {
       try {
-        const pyodide = await bootPyodide({ ...config, _loadSnapshot: bytes });
+        const pyodide = await bootPyodide({ ...config, _loadSnapshot: body[0] });
         state.start = "snapshot";
         return pyodide;
       } catch (err) {
         state.start = "fallback";
         state.error = String(err && err.message || err);
-        if (state.from === "build") refuse(); else await drop();
+        // The build's snapshot is refused only when it was read and would not restore: a
+        // download cut short is tried again next time.
+        const unread = await body[0].then(() => false, () => true);
+        if (state.from === "cache") await drop(); else if (!unread) refuse();
         if (want === "require") throw err;
       }
     } else if (want === "require") {

@@ -9,5 +9,5 @@ import { makeSnapshot } from "../static/snapshot-make.mjs";
 
 const root = new URL("../", import.meta.url);
 const bytes = await makeSnapshot(loadPyodide, fileURLToPath(new URL("static/vendor/pyodide/", root)),
-  await readFile(new URL("pyscript.toml", root), "utf8"), (from) => readFile(new URL(from, root), "utf8"));
+  await readFile(new URL("pyscript.toml", root), "utf8"), async (from) => new Uint8Array(await readFile(new URL(from, root))));
 await writeFile(process.argv[2], bytes);

@@ -2,7 +2,10 @@
 
 import ast
 import tomllib
+import zipfile
 from pathlib import Path
+
+from tools import build
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER_MODULES = {"js", "pyodide", "pyscript"}
@@ -21,8 +24,15 @@ def test_core_imports_no_browser_runtime():
     assert offenders == []
 
 
-def test_pyscript_config_ships_every_app_module():
+def test_pyscript_config_ships_every_app_module(tmp_path):
+    """The page gets app/ as the build's archive, unpacked where PyScript's "./" targets go."""
     config = tomllib.loads((ROOT / "pyscript.toml").read_text())
-    shipped = {target.lstrip("./") for target in config["files"].values()}
-    on_disk = {p.relative_to(ROOT).as_posix() for p in (ROOT / "app").rglob("*.py") if "__pycache__" not in p.parts}
-    assert shipped == on_disk
+    assert config["files"] == {"./" + build.APP_ARCHIVE.relative_to(ROOT).as_posix(): "./*"}
+    first, again = tmp_path / "a.zip", tmp_path / "b.zip"
+    build.app_archive(ROOT, first)
+    build.app_archive(ROOT, again)
+    assert first.read_bytes() == again.read_bytes()  # same modules, same archive, same app version
+    on_disk = {p.relative_to(ROOT).as_posix(): p.read_bytes()
+               for p in (ROOT / "app").rglob("*.py") if "__pycache__" not in p.parts}
+    with zipfile.ZipFile(first) as zf:
+        assert {name: zf.read(name) for name in zf.namelist()} == on_disk
