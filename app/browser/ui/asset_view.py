@@ -68,6 +68,7 @@ class AssetView:
         self.scope.dispose()
 
     async def render(self):
+        self.stale = False
         vault = self.shell.vault
         try:
             meta = await vault.get_meta(self.ref)

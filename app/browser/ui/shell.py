@@ -110,6 +110,11 @@ class Shell:
         except Exception as err:
             self.report(err)
             return
+        if view is self.view and getattr(view, "renaming", False):
+            # Rename was clicked on the tree this redraw would replace (it was made meanwhile):
+            # the field being typed in stays, and the view is drawn again when it closes.
+            view.stale = True
+            return
         if view is self.view and not (container.childNodes.length == 1 and node.isSameNode(container.firstChild)):
             clear(container)  # a view that keeps its tree (and the node under the pointer) is left in place
             append(container, node)
