@@ -27,6 +27,7 @@ from .tx_end import ended
 
 BATCH_MAX = 64  # saves in one transaction (see _take_queued)
 PUT_SLICE = 500  # records put per request event in a long write (see move_assets)
+BLOB_SLICE = 2000  # Blobs taken into Python per turn of the event loop (see get_blobs)
 
 
 # JS objects are made on first use, not at import: the app's modules are imported into the
@@ -337,7 +338,14 @@ class IdbStore:
 
     async def get_blobs(self, refs: list[str]) -> dict:
         found = await self._get_many("blobs", refs)  # a Blob crosses as it is
-        return {ref: blob for ref, blob in zip(refs, found) if blob is not None}
+        out = {}
+        # A slice at a time: taking 20,000 Blobs across the FFI is ~0.2 s (an export's).
+        for start in range(0, len(refs), BLOB_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            out.update((ref, blob) for ref, blob in zip(refs[start:start + BLOB_SLICE],
+                                                         found.slice(start, start + BLOB_SLICE)) if blob is not None)
+        return out
 
     async def _get_many(self, store_name: str, keys: list[str]):
         """The values of many keys in one transaction, as a JS array (undefined, or null once

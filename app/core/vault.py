@@ -300,7 +300,9 @@ class Vault:
         stored): for export; only ``refs`` and their previews when given. The Blobs are being
         read when this returns, so the caller can work out the archive's headers meanwhile."""
         project = await self.get_project(project_id)
-        assets = await self.store.list_assets(project_id)
+        assets = []
+        async for chunk in self.iter_assets(project_id):  # 20,000 records in one go held the page
+            assets += chunk
         if refs is not None:
             assets = [m for m in assets if m["ref"] in refs or (m["role"] == THUMBNAIL_ROLE
                                                                  and m["params"].get("thumbnailOf") in refs)]

@@ -12,6 +12,7 @@ from app.core.archive import FORMAT_VERSION
 from app.core.errors import InvalidArchiveError
 from app.core.transfer import ENTRY_WINDOW, export_project, import_archive
 from app.core.vault import WHOLE_READ_BYTES
+from app.core import zipwriter
 from app.core.zipwriter import ZipEntry, write_zip
 from tests.fakes import FakeBlob
 from tests.media import data_url, image_bytes, wav_bytes
@@ -63,6 +64,41 @@ def test_export_places_the_stored_blobs_and_writes_a_manifest_first(harness, run
     assert manifest["project"]["title"] == "Sunset: take 2/3" and manifest["project"]["frameCount"] == 2
     (tmp_path / name).write_bytes(data)
     assert subprocess.run(["unzip", "-t", str(tmp_path / name)], capture_output=True).returncode == 0
+
+
+def test_the_manifest_has_an_asset_a_line_and_is_written_in_steps_the_page_can_breathe_between(
+        harness, run, project, monkeypatch):
+    async def export_counting_turns():
+        turns = 0
+
+        async def ticker():
+            nonlocal turns
+            while True:
+                turns += 1
+                await asyncio.sleep(0)
+        tick = asyncio.ensure_future(ticker())
+        out = await export_project(harness.vault, project, NOW)
+        tick.cancel()
+        return out, turns
+
+    (_, whole, _), turns_at_once = run(export_counting_turns())
+    monkeypatch.setattr(zipwriter, "STEP_ROWS", 1)
+    (_, stepped, _), turns_stepped = run(export_counting_turns())
+    assert stepped.data == whole.data
+    assets = len(harness.store.metas)
+    # a turn per asset for the paths, per asset for the manifest's rows and per zip entry
+    assert turns_stepped - turns_at_once >= 3 * assets
+    with zipfile.ZipFile(io.BytesIO(whole.data)) as z:
+        lines = z.read("manifest.json").decode().splitlines()
+    assert len(lines) == 2 + assets and [json.loads(line.rstrip(","))["ref"] for line in lines[1:-1]]
+    assert json.loads("\n".join(lines))["assets"][0]["ref"] == json.loads(lines[1].rstrip(","))["ref"]
+
+
+def test_a_project_without_assets_exports_a_valid_manifest(harness, run):
+    pid = run(harness.vault.create_project({"title": "Empty"}))
+    _, data, _ = exported(harness, run, pid)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.namelist() == ["manifest.json"] and json.loads(z.read("manifest.json"))["assets"] == []
 
 
 def test_export_checksums_what_the_background_has_not_reached(harness, run):

@@ -5,7 +5,8 @@ import zlib
 
 import pytest
 
-from app.core.zipwriter import ZipEntry, dos_datetime, write_zip
+from app.core import zipwriter
+from app.core.zipwriter import ZipEntry, dos_datetime, write_zip, write_zip_steps
 from tests.media import image_bytes
 
 DAY_MS = 1_763_700_000_000  # 2025-11-21 04:40 UTC
@@ -89,3 +90,19 @@ def test_dos_datetime_clamps_to_the_formats_range():
     t, d = dos_datetime(DAY_MS)
     assert (d >> 9) + 1980 == 2025 and (d >> 5) & 15 == 11 and d & 31 == 21
     assert (t >> 11, (t >> 5) & 63, (t & 31) * 2) == (4, 40, 0)
+
+
+def test_the_stepped_writer_gives_the_same_parts_and_pauses_every_step(monkeypatch):
+    entries, _ = media_entries()
+    whole = write_zip(entries)
+    monkeypatch.setattr(zipwriter, "STEP_ROWS", 2)
+    steps = write_zip_steps(entries)
+    pauses = 0
+    while True:
+        try:
+            next(steps)
+            pauses += 1
+        except StopIteration as done:
+            parts = done.value
+            break
+    assert pauses == len(entries) // 2 and parts == whole
