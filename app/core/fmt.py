@@ -12,6 +12,11 @@ def size(n: int | float) -> str:
     return f"{n:.1f} TB"
 
 
+def count(n: int, noun: str) -> str:
+    """"1 file", "10,000 files": a number and its noun, agreeing."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def params_summary(params: dict, limit: int = 160) -> str:
     parts = [f"{k}: {v}" for k, v in params.items() if not isinstance(v, (dict, list))]
     text = " · ".join(parts)

@@ -8,6 +8,7 @@ this way (the status tests saw it about once a run)."""
 from playwright.sync_api import expect
 
 from tests.e2e.test_status import FakeProvider
+from tests.media import image_bytes
 from tools.demo_provider import frame_png
 
 
@@ -38,6 +39,40 @@ def test_the_projects_page_keeps_a_pressed_button_and_link_through_a_redraw(vaul
     expect(card).not_to_contain_text("0 files")  # the list was redrawn; no card was added or moved
     page.mouse.up()
     expect(page).to_have_url(f"{vault.url}#/project/{first}")
+
+
+def test_the_projects_page_keeps_a_pressed_link_of_the_project_that_changes(vault):
+    """The project a generator saves into is the one a person opens: its card's counts change
+    under the pointer."""
+    page = vault.page
+    pid = vault.call("createProject", {"title": "Busy"})
+    card = page.locator(f".project-card[data-project-id='{pid}']")
+    expect(card).to_contain_text("0 files")
+    press(page, f".project-card[data-project-id='{pid}'] .project-title")
+    vault.save_bytes(pid, frame_png("x", (64, 36)), "image/png")
+    expect(card).not_to_contain_text("0 files")
+    page.mouse.up()
+    expect(page).to_have_url(f"{vault.url}#/project/{pid}")
+
+
+def test_a_project_card_keeps_a_pressed_name_and_image_while_its_record_changes(vault):
+    """A preview made, a checksum or an edit from another tab redraws a card: a press on its name
+    or image that straddles that still opens the file."""
+    pid = vault.call("createProject", {"title": "Live"})
+    ref = vault.save_bytes(pid, image_bytes("PNG", (64, 48), seed=12), "image/png",
+                           {"name": "live.png", "params": {"prompt": "first"}})
+    page = vault.page
+    for target, prompt in ((".asset-name", "second"), (".preview img", "third")):
+        vault.open(f"#/project/{pid}")
+        expect(page.locator(f'[data-ref="{ref}"] .preview img')).to_be_visible()
+        press(page, f'[data-ref="{ref}"] {target}')
+        vault.call("updateAsset", ref, {"params": {"prompt": prompt}})
+        expect(page.locator(f'[data-ref="{ref}"] .params')).to_contain_text(prompt)
+        page.wait_for_function("""(ref) => { const img = document.querySelector(`[data-ref="${ref}"] .preview img`);
+                                             return img && img.complete; }""", arg=ref)
+        page.mouse.up()
+        expect(page.locator("h1")).to_have_text("live.png")
+        assert page.evaluate("() => location.hash").startswith(f"#/asset/{ref}")
 
 
 def test_a_status_page_keeps_a_pressed_link_through_a_poll(vault):

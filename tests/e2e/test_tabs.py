@@ -57,7 +57,7 @@ def test_an_import_in_one_tab_lists_the_project_in_the_other(context, server):
         return (await window.assetVault.importArchive(zip)).projectId; }""", pid)
     card = second.page.locator(f".project-card[data-project-id='{imported}']")
     expect(card).to_contain_text("To copy", timeout=1000)
-    expect(card).to_contain_text("1 files", timeout=1000)
+    expect(card).to_contain_text("1 file", timeout=1000)
 
 
 def test_a_schema_upgrade_in_a_newer_tab_makes_this_one_step_aside(context, server):

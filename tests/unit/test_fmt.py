@@ -10,3 +10,10 @@ def test_params_rows_flatten_nested_objects_and_keep_strings_as_typed():
                             "loras": ["a", "b"], "empty": {}, "none": None, "ok": True})
     assert rows == [("prompt", 'dawn, "over" water'), ("seed", "42"), ("model.name", "m-2"), ("model.steps", "30"),
                     ("loras", '["a", "b"]'), ("empty", "{}"), ("none", "null"), ("ok", "true")]
+
+
+def test_a_count_agrees_with_its_noun():
+    assert fmt.count(0, "file") == "0 files"
+    assert fmt.count(1, "file") == "1 file"
+    assert fmt.count(1, "project") == "1 project"
+    assert fmt.count(10_000, "file") == "10,000 files"

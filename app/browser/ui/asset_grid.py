@@ -18,7 +18,7 @@ import js
 from app.core import fmt
 
 from .asset_view import asset_link, can_restore
-from .dom import Scope, h, no_scroll
+from .dom import Scope, h, morph_children, no_scroll, sync_attributes
 
 CARD_PX = 288  # .grid.windowed .asset-card height in app.css
 GAP_PX = 12
@@ -41,7 +41,7 @@ class AssetGrid:
         self._focus_after = None
         self._wanted_focus = None
         self.el = h("ul", {"class": "grid windowed", "id": "assets", "role": "list",
-                           "aria-label": f"{len(metas)} files", "onclick": self.scope.on(self._click),
+                           "aria-label": fmt.count(len(metas), "file"), "onclick": self.scope.on(self._click),
                            "onkeydown": self.scope.on(self._key), "onfocusin": self.scope.on(self._focused)})
         self._on_scroll = self.scope.on(lambda _e: self.schedule())
         js.window.addEventListener("scroll", self._on_scroll, _passive())
@@ -192,11 +192,28 @@ class AssetGrid:
                    h("button", {"class": "small", "data-action": "copy", "tabindex": roving}, "Copy ref"),
                    h("button", {"class": "small danger", "data-action": "delete", "tabindex": roving}, "Delete")))
 
+    def _patch(self, card, meta: dict) -> None:
+        """The card brought up to meta where it stands (see dom.morph); its preview stays until
+        the refill draws the new one."""
+        fresh = self._card(meta)
+        sync_attributes(card, fresh)
+        morph_children(card, list(card.children)[1:], list(fresh.children)[1:])  # [0]: the preview
+
     def _fill(self, card, meta: dict, blob, thumb) -> None:
         box = card.querySelector(".preview")
         box.classList.remove("loading")
-        box.replaceChildren()
         name = meta["name"]
+        if blob is not None and meta["kind"] == "image":
+            attrs = {"src": self._url(meta["ref"], thumb if thumb is not None else blob), "alt": name,
+                     "data-preview": "thumbnail" if thumb else "original"}
+            shown = box.querySelector("img")
+            if shown:  # kept: a press on it that straddles the refill stays a click
+                for key, value in attrs.items():
+                    shown.setAttribute(key, value)
+            else:
+                box.replaceChildren(h("img", attrs))
+            return
+        box.replaceChildren()
         if blob is None:
             box.append(h("div", {"class": "missing"},
                          h("strong", None, "File missing"),
@@ -215,11 +232,7 @@ class AssetGrid:
                                  "Restore from backup"))
             card.querySelector(".actions").prepend(*ways)
             return
-        source = thumb if (thumb is not None and meta["kind"] != "audio") else blob
-        if meta["kind"] == "image":
-            url = self._url(meta["ref"], source)
-            box.append(h("img", {"src": url, "alt": name, "data-preview": "thumbnail" if thumb else "original"}))
-        elif meta["kind"] == "video":
+        if meta["kind"] == "video":
             # The poster shows at once; the video's own bytes load when it is played.
             attrs = {"src": self._url(meta["ref"], blob), "controls": True, "preload": "none", "aria-label": name}
             if thumb is not None:
@@ -257,7 +270,7 @@ class AssetGrid:
         old = {m["ref"]: m for m in self.metas}
         self.metas = metas
         self.index = {m["ref"]: i for i, m in enumerate(metas)}
-        self.el.setAttribute("aria-label", f"{len(metas)} files")
+        self.el.setAttribute("aria-label", fmt.count(len(metas), "file"))
         self.active = min(self.active, max(0, len(metas) - 1))
         refill = []
         for ref in list(self.cards):
@@ -268,12 +281,10 @@ class AssetGrid:
                 if focused and metas:  # deleted from its own button: the next card takes the focus
                     self._focus_after = metas[self.active]["ref"]
             elif old.get(ref) != metas[self.index[ref]]:
-                # Redrawn where it stands (a preview arrived): removing it would drop the focus.
-                fresh = self.cards[ref] = self._card(metas[self.index[ref]])
-                card.replaceWith(fresh)
+                self._patch(card, metas[self.index[ref]])
                 refill.append(ref)
-                if focused:
-                    fresh.focus(no_scroll())
+                if focused and not card.contains(js.document.activeElement):
+                    card.focus(no_scroll())
         for ref, card in self.cards.items():
             card.setAttribute("aria-setsize", str(len(metas)))
             card.setAttribute("aria-posinset", str(self.index[ref] + 1))

@@ -217,7 +217,7 @@ class BackupPanel:
             delete = h("button", {"class": "danger"}, "Delete from backup")
             delete.addEventListener("click", self.scope.on(lambda _e, p=p: self._delete_remote(p)))
             what = ("upload not finished" if p.get("incomplete") else
-                    f"{p['assetCount']} files · {fmt.size(p['bytes'])}")
+                    f"{fmt.count(p['assetCount'], 'file')} · {fmt.size(p['bytes'])}")
             rows.append(h("li", {"class": "project-card", "data-remote-project-id": p["id"]},
                           h("span", {"class": "project-title"}, p["title"] or p["id"]),
                           h("span", {"class": "meta"}, what), restore, delete))
@@ -237,14 +237,14 @@ class BackupPanel:
             finally:
                 button.disabled = False
                 button.textContent = "Restore"
-            self.shell.notify(f"Restored {result['assets']} files ({fmt.size(result['bytes'])}), every one checked.")
+            self.shell.notify(f"Restored {fmt.count(result['assets'], 'file')} ({fmt.size(result['bytes'])}), every one checked.")
             js.location.hash = f"#/project/{result['projectId']}"
 
         self.shell.run(restore())
 
     def _delete_remote(self, project: dict) -> None:
         if not js.window.confirm(f"Delete \u201c{project['title'] or project['id']}\u201d from the bucket? Its "
-                                 f"{project['assetCount']} files there are removed for good; this device does not "
+                                 f"{fmt.count(project['assetCount'], 'file')} there are removed for good; this device does not "
                                  "have them."):
             return
 

@@ -44,6 +44,10 @@ class Scope:
         self._urls.append(url)
         return url
 
+    @property
+    def empty(self) -> bool:
+        return not (self._proxies or self._urls)
+
     def dispose(self) -> None:
         for target, kind, proxy in self._listening:
             target.removeEventListener(kind, proxy)
@@ -52,6 +56,50 @@ class Scope:
         for proxy in self._proxies:
             proxy.destroy()
         self._urls, self._proxies, self._listening = [], [], []
+
+
+def morph(old, new):
+    """old brought to show what new shows, keeping every node of it that can stay (a press that
+    straddles a redraw is a click only if the node pressed is still the one released); returns
+    the node that stands. Only for trees without listeners of their own: a kept node keeps its."""
+    if old.nodeType != new.nodeType or old.nodeName != new.nodeName:
+        old.replaceWith(new)
+        return new
+    if old.nodeType == _TEXT:
+        if old.data != new.data:
+            old.data = new.data
+    elif old.nodeType == _ELEMENT:
+        sync_attributes(old, new)
+        morph_children(old, list(old.childNodes), list(new.childNodes))
+    return old
+
+
+def sync_attributes(old, new) -> None:
+    for name in old.getAttributeNames():
+        if not new.hasAttribute(name):
+            old.removeAttribute(name)
+    for name in new.getAttributeNames():
+        value = new.getAttribute(name)
+        if old.getAttribute(name) != value:
+            old.setAttribute(name, value)
+    if old.nodeName == "INPUT":  # a property h() sets, not an attribute
+        old.checked = new.checked
+
+
+def morph_children(parent, mine: list, theirs: list) -> None:
+    """mine (parent's last children) made into theirs: pair by pair when they line up, else
+    replaced."""
+    if len(mine) != len(theirs):
+        for node in mine:
+            node.remove()
+        parent.append(*theirs)
+        return
+    for node, other in zip(mine, theirs):
+        if not node.isEqualNode(other):
+            morph(node, other)
+
+
+_ELEMENT, _TEXT = 1, 3
 
 
 class Keyed:
@@ -78,7 +126,9 @@ class Keyed:
             if entry is None or entry[0] != signature:
                 scope = Scope()
                 node = build(scope)
-                if entry is not None:
+                if entry is not None and entry[2].empty and scope.empty and entry[1].parentNode is not None:
+                    node = morph(entry[1], node)  # no listeners to carry over: the pressed node stays
+                elif entry is not None:
                     if at is not None and entry[1].isSameNode(at):
                         at = node
                     if entry[1].parentNode is not None:

@@ -124,7 +124,7 @@ class SelectionBar:
                 shell.vault, self.view.project_id, int(js.Date.now()), None, {m["ref"] for m in metas})
             name = name[:-4] + f"-{len(metas)}-files.zip"
             save_as(blob, name)
-            shell.notify(f"Exported {len(metas) - len(missing):,} files as {name} ({fmt.size(int(blob.size))}).")
+            shell.notify(f"Exported {fmt.count(len(metas) - len(missing), 'file')} as {name} ({fmt.size(int(blob.size))}).")
             if missing:
                 shell.notify("Left out (their stored bytes are gone): " + ", ".join(missing), "warn")
         shell.run(export())

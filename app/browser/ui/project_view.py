@@ -161,7 +161,7 @@ class ProjectView:
         total = len(self.listing.metas)
         if self.shell.doomed:  # deleted, Undo still offered: not counted
             total -= sum(1 for m in self.listing.metas if m["ref"] in self.shell.doomed)
-        files = f"{total:,}+ files (reading…)" if self.loading else f"{total:,} files"
+        files = f"{total:,}+ files (reading…)" if self.loading else fmt.count(total, "file")
         if self.spec.filtered:
             files = f"{len(self.grid.metas):,} shown of {files}"
         self.summary.textContent = f"{files} · {fmt.size(self.bytes)}"
@@ -426,18 +426,18 @@ class ProjectView:
     def _delete_project_button(self):
         # Armed by the first click; the state lives on the view, so a redraw in between (a
         # preview arriving) does not disarm it.
-        label = f"Really delete it and its {self.asset_count} files?" if self.delete_armed else "Delete project"
+        label = f"Really delete it and its {fmt.count(self.asset_count, 'file')}?" if self.delete_armed else "Delete project"
         button = h("button", {"class": "danger", "id": "delete-project"}, label)
 
         def click(_event):
             if not self.delete_armed:
                 self.delete_armed = True
-                button.textContent = f"Really delete it and its {self.asset_count} files?"
+                button.textContent = f"Really delete it and its {fmt.count(self.asset_count, 'file')}?"
                 return
 
             async def delete():
                 result = await self.shell.vault.delete_project(self.project_id)
-                self.shell.notify(f"Deleted the project: {result['assetsDeleted']} files, "
+                self.shell.notify(f"Deleted the project: {fmt.count(result['assetsDeleted'], 'file')}, "
                                   f"{fmt.size(result['bytesFreed'])} freed.")
                 js.location.hash = "#/"
                 self.shell.refresh_usage()
@@ -517,7 +517,7 @@ class ProjectView:
                 self._progress(len(files), len(files), "Done.")
             finally:
                 self.busy = False
-            self.shell.notify(f"Added {added} of {len(files)} files.", "info" if not failed else "warn")
+            self.shell.notify(f"Added {added:,} of {fmt.count(len(files), 'file')}.", "info" if not failed else "warn")
             if failed:
                 self.shell.notify("Not added: " + " · ".join(failed), "error")
             self.shell.changed(self.project_id)

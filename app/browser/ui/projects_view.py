@@ -134,7 +134,7 @@ class ProjectsView:
                 box.hidden = True
                 if picker is not None:
                     picker.value = ""
-            message = f"Imported {result['assets']} files from {archive.name}."
+            message = f"Imported {fmt.count(result['assets'], 'file')} from {archive.name}."
             if result["skipped"]:
                 message += " Skipped: " + "; ".join(result["skipped"][:10])
                 if len(result["skipped"]) > 10:
@@ -227,7 +227,7 @@ class ProjectsView:
         total = sum(f["bytes"] for f in found)
         count = sum(f["dataUrls"] for f in found)
         items = h("ul", None, *[
-            h("li", None, h("code", None, f["key"]), f": {f['dataUrls']} files, {fmt.size(f['bytes'])}")
+            h("li", None, h("code", None, f["key"]), f": {fmt.count(f['dataUrls'], 'file')}, {fmt.size(f['bytes'])}")
             for f in found])
         button = h("button", {"id": "rescue-legacy"}, "Move them into the vault")
         button.addEventListener("click", scope.on(lambda _e: self._rescue(button)))
@@ -247,7 +247,7 @@ class ProjectsView:
                 result = await self.shell.bridge.rescue_legacy()
             finally:
                 button.disabled = False
-            message = f"Moved {result['assets']} files into a new project; freed {fmt.size(result['bytesFreed'])} of localStorage."
+            message = f"Moved {fmt.count(result['assets'], 'file')} into a new project; freed {fmt.size(result['bytesFreed'])} of localStorage."
             if result["skipped"]:
                 message += " Not moved: " + "; ".join(result["skipped"])
             self.shell.notify(message, "warn" if result["skipped"] else "info")
@@ -265,7 +265,7 @@ def _card_item(p: dict, backing_up: bool, pending: dict | None):
         return h("li", {"class": "project-card", "data-project-id": p["id"]},
                  h("a", {"href": f"#/project/{p['id']}", "class": "project-title"}, p["title"]),
                  h("span", {"class": "meta"},
-                   f"{p['assetCount']} files · {fmt.size(p['bytes'])} · created "
+                   f"{fmt.count(p['assetCount'], 'file')} · {fmt.size(p['bytes'])} · created "
                    + str(js.Date.new(p["createdAt"]).toLocaleString()),
                    _backup_summary(p, pending) if backing_up else None))
 

@@ -93,8 +93,8 @@ class SearchView:
         if not self.spec.q.strip():
             # Typing works before it is ready; the first key then waits for what is left (~150 ms at 10,000).
             said = "Type to search" if self.ready else "Getting ready to search"
-            self.results.replaceChildren(h("p", {"class": "meta"}, f"{said} {len(self.listing.metas):,} files "
-                                              f"in {len(self.titles):,} projects" + ("." if self.ready else "…")))
+            self.results.replaceChildren(h("p", {"class": "meta"}, f"{said} {fmt.count(len(self.listing.metas), 'file')} "
+                                              f"in {fmt.count(len(self.titles), 'project')}" + ("." if self.ready else "…")))
             return
         found = self.listing.show(self.spec)
         if self.shell.doomed:  # deleted in a project view, Undo still offered
@@ -102,7 +102,7 @@ class SearchView:
         groups = group_by_project(found, self.titles)
         query = self.spec.query()
         parts = [h("p", {"class": "meta", "id": "search-count"},
-                   f"{_count(len(found), 'file')} in {_count(len(groups), 'project')}" if found else "Nothing matches.")]
+                   f"{fmt.count(len(found), 'file')} in {fmt.count(len(groups), 'project')}" if found else "Nothing matches.")]
         for project_id, title, items in groups:
             link = f"#/project/{js.encodeURIComponent(project_id)}?{query}"
             rows = [h("li", {"data-ref": m["ref"]},
@@ -116,10 +116,6 @@ class SearchView:
                            h("ul", {"class": "results"}, *rows),
                            h("a", {"href": link}, f"Show all {len(items):,} in {title}") if more > 0 else None))
         self.results.replaceChildren(*parts)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 async def warm_search(listing: Listing, wanted, spec=None) -> None:

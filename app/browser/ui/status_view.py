@@ -84,7 +84,7 @@ class StatusView:
     def _whole(self, gen):
         return h("p", {"class": "meta"}, "Part of ",
                  h("a", {"href": "#/status/" + ",".join(gen.file_ids), "id": "whole-generation"},
-                   f"a generation of {len(gen.file_ids)} files"), ".")
+                   f"a generation of {fmt.count(len(gen.file_ids), 'file')}"), ".")
 
     def _problems(self):
         items = [h("li", None, "Not a valid file ID (1-64 letters, digits, '_' or '-'): ", h("code", None, describe(b)))
