@@ -19,6 +19,7 @@ from app.core import fmt
 
 from .asset_view import asset_link, can_restore
 from .dom import Scope, h, morph_children, no_scroll, sync_attributes
+from .presses import PRESSES
 
 CARD_PX = 288  # .grid.windowed .asset-card height in app.css
 GAP_PX = 12
@@ -37,6 +38,7 @@ class AssetGrid:
         self.active = 0  # the card in the tab order
         self.cols = 1
         self._frame_id = None  # the id of the animation frame asked for, until it runs
+        self._gone = False
         self._on_frame = self.scope.on(self._framed)
         self._focus_after = None
         self._wanted_focus = None
@@ -48,6 +50,7 @@ class AssetGrid:
         js.window.addEventListener("resize", self._on_scroll, _passive())
 
     def dispose(self) -> None:
+        self._gone = True
         if self._frame_id is not None:  # it would call a destroyed proxy
             js.cancelAnimationFrame(self._frame_id)
             self._frame_id = None
@@ -66,10 +69,18 @@ class AssetGrid:
 
     def _framed(self, _time) -> None:
         self._frame_id = None
+        if PRESSES.pressed:  # cards move near the pointer only once it is released (presses.py)
+            self.view.shell.run(self._after_press())
+            return
         try:
             self.update()
         except Exception as err:  # a callback of the browser's: no one else would catch it
             self.view.shell.report(err)
+
+    async def _after_press(self) -> None:
+        await PRESSES.settled()
+        if not self._gone:
+            self.schedule()
 
     def update(self) -> None:
         """Render the rows near the viewport (sync: DOM only; previews follow)."""

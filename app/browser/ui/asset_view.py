@@ -18,7 +18,7 @@ from app.core.browse import Browse
 from app.core.errors import InvalidInputError, NotFoundError
 
 from ..jsconv import to_js_record
-from .dom import Scope, h
+from .dom import Scope, h, morph
 
 KINDS = {"image": "Image", "video": "Video", "audio": "Audio"}
 ACCEPT = {"image": "image/*", "video": "video/*", "audio": "audio/*"}
@@ -60,8 +60,7 @@ class AssetView:
                 fresh = self._nav(*await self._neighbours())
             except NotFoundError:  # its project went meanwhile
                 return False
-            self.nav.replaceWith(fresh)
-            self.nav = fresh
+            self.nav = morph(self.nav, fresh)  # links only: unchanged ones stay the nodes they are
         return True
 
     def dispose(self) -> None:

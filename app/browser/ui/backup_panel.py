@@ -16,6 +16,7 @@ from app.core import fmt
 from app.core.errors import VaultError
 
 from .dom import Scope, append, clear, h
+from .presses import Held, pause
 
 FIELDS = [("endpoint", "Endpoint", "https://s3.us-east-1.amazonaws.com", "url"),
           ("region", "Region", "us-east-1 (R2: auto)", "text"),
@@ -30,7 +31,7 @@ STATUS_EVERY_S = 0.25
 class BackupPanel:
     def __init__(self, shell, backup):
         self.shell = shell
-        self.backup = backup
+        self.backup = Held(backup)  # see presses.py
         self.scope = Scope()
         self.inputs: dict = {}
         self.status_el = h("div", {"id": "backup-status", "aria-live": "polite"})
@@ -108,7 +109,7 @@ class BackupPanel:
             self._pending = asyncio.ensure_future(self._draw_status())
 
     async def _draw_status(self) -> None:
-        await asyncio.sleep(STATUS_EVERY_S)
+        await pause(STATUS_EVERY_S)
         try:
             status = await self.backup.status()
         except VaultError as err:

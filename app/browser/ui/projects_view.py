@@ -12,6 +12,7 @@ from app.core.errors import VaultError
 from app.core.fileids import parse_ids
 
 from .dom import Keyed, Scope, accept_drops, h
+from .presses import pause
 
 SUMMARY_EVERY_S = 2.0
 
@@ -42,7 +43,7 @@ class ProjectsView:
         return True
 
     async def _refresh_summaries(self) -> None:
-        await asyncio.sleep(SUMMARY_EVERY_S)
+        await pause(SUMMARY_EVERY_S)
         pending = await self.shell.vault.backup_by_project()
         for card in js.document.querySelectorAll("#projects .project-card"):
             project = self._shown.get(str(card.dataset.projectId))

@@ -19,16 +19,28 @@ from app.core.errors import VaultError
 from app.core.model import THUMBNAIL_ROLE
 
 from .dom import Scope, append, by_id, clear, h, keep_focus
+from .presses import PRESSES, Held, pause
 
 # A burst of writes (40 saves from a host app) redraws once, after it: each redraw reads every
 # asset's metadata and asks for a storage estimate, and doing that between the writes made the
 # burst 3-4 times slower. A long burst still redraws every MAX_WAIT.
 QUIET_S = 0.1
 MAX_WAIT_S = 1.0
+NOTICE_S = 6.0  # how long an information notice stays
 
 
 class Shell:
+    """The views meet the vault, the bridge, the tracker, the backup and the snapshot through
+    ``Held`` proxies (presses.py): a redraw never lands while a pointer is pressed."""
+
+    vault = property(lambda self: self._held["vault"], lambda self, v: self._hold("vault", v))
+    bridge = property(lambda self: self._held["bridge"], lambda self, v: self._hold("bridge", v))
+    tracker = property(lambda self: self._held["tracker"], lambda self, v: self._hold("tracker", v))
+    backup = property(lambda self: self._held["backup"], lambda self, v: self._hold("backup", v))
+    snapshot = property(lambda self: self._held["snapshot"], lambda self, v: self._hold("snapshot", v))
+
     def __init__(self, vault, refs, bridge):
+        self._held: dict = {}
         self.vault = vault
         self.refs = refs
         self.bridge = bridge
@@ -48,7 +60,11 @@ class Shell:
         self._changed_at = 0.0
         self._redraw_task = None
 
+    def _hold(self, name: str, value) -> None:
+        self._held[name] = value if value is None or isinstance(value, Held) else Held(value)
+
     def start(self) -> None:
+        PRESSES.install(js.window)
         root = by_id("app")
         clear(root)
         append(root,
@@ -105,6 +121,7 @@ class Shell:
         focused = keep_focus(container)
         try:
             node = await view.render()
+            await PRESSES.settled()
         except asyncio.CancelledError:
             raise
         except Exception as err:
@@ -137,7 +154,7 @@ class Shell:
     async def _redraw_when_quiet(self) -> None:
         first = time.monotonic()
         while True:
-            await asyncio.sleep(QUIET_S)
+            await pause(QUIET_S)
             now = time.monotonic()
             if now - first >= MAX_WAIT_S or (now - self._changed_at >= QUIET_S and not self.vault.busy):
                 break
@@ -182,8 +199,10 @@ class Shell:
         """``action``: (label, fn) for a button in the notice (Undo), which it closes."""
         box = by_id("notices")
         for shown in box.querySelectorAll(".notice-text"):
-            if shown.textContent == message:  # the same failure again (a redraw hit it): say it once
-                return
+            if shown.textContent == message:
+                if level != "info":  # the same failure again (a redraw hit it): say it once
+                    return
+                shown.parentNode.remove()  # the same news again: its own full time, not the rest of the last's
         notice = h("div", {"class": f"notice {level}", "role": "alert" if level == "error" else None},
                    h("span", {"class": "notice-text"}, message))
         if details:  # for a bug report: the traceback goes to the clipboard, never into the page
@@ -205,7 +224,12 @@ class Shell:
         notice.appendChild(close)
         box.appendChild(notice)
         if level == "info":
-            js.setTimeout(self._scope.on(lambda: notice.remove()), 6000)
+            self.run(self._expire(notice))
+
+    @staticmethod
+    async def _expire(notice) -> None:
+        await pause(NOTICE_S)  # the notices below it move up: not under a press
+        notice.remove()
 
     def _copy_details(self, button, details: str) -> None:
         async def copy():
