@@ -3,13 +3,12 @@ moving and deleting with Undo: what a person picked, acted on at once."""
 
 from __future__ import annotations
 
-import asyncio
-
 import js
 
 from app.core import fmt, transfer
 
 from .dom import by_id, h
+from .presses import pause
 
 UNDO_S = 6  # as long as the notice that offers it shows
 
@@ -30,7 +29,7 @@ def delete_with_undo(shell, metas: list[dict]) -> None:
         shell.notify(f"Kept {label}.")
 
     async def delete() -> None:
-        await asyncio.sleep(UNDO_S)
+        await pause(UNDO_S)  # an Undo pressed as the offer ends is still heard
         if undone:
             return
         try:
