@@ -84,7 +84,7 @@ ENGINE_TIMES: dict[str, list] = {}  # engine -> [seconds, outcomes by name]
 def pytest_runtest_logreport(report):
     params = report.nodeid.rsplit("[", 1)[-1] if report.nodeid.endswith("]") else ""
     engine = next((e for e in ("chromium", "firefox", "webkit") if params.startswith(e)), None)
-    if engine is None and "/e2e/test_webkit.py" in report.nodeid:
+    if engine is None and "/e2e/test_webkit" in report.nodeid:
         engine = "webkit"
     if engine is None and "/unit/" not in report.nodeid:
         return

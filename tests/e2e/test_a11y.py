@@ -3,18 +3,12 @@ the viewer included, with real media in it (and a file whose bytes are gone)."""
 
 import pytest
 
+from tests.e2e.axe import AXE, RUN
 from tests.e2e.server import ROOT
 from tests.e2e.vault_page import VaultPage
 from tests.media import data_url, image_bytes, wav_bytes
 
-AXE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_bytes()
 AXE_PATH = "test-only/axe.min.js"  # served to the page by the test, never by serve.py
-
-RUN = """async () => {
-  const result = await axe.run(document, { resultTypes: ["violations"] });
-  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help}; ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-}"""
 
 
 @pytest.fixture(autouse=True)

@@ -106,12 +106,26 @@ class WebKitVault:
 
 @contextmanager
 def webkit_vault(url: str, on_disk: bool):
-    with virtual_screen() as display, tempfile.TemporaryDirectory(prefix="webkit-profile-") as data:
-        vault = WebKitVault(url, display, data if on_disk else None)
-        try:
-            yield vault.open()
-        finally:
-            vault.quit()
+    data = tempfile.mkdtemp(prefix="webkit-profile-")
+    try:
+        with virtual_screen() as display:
+            vault = WebKitVault(url, display, data if on_disk else None)
+            try:
+                yield vault.open()
+            finally:
+                vault.quit()
+    finally:
+        remove_profile(data)
+
+
+def remove_profile(path: str) -> None:
+    """WebKit's storage process may still be writing the profile for a moment after the driver
+    quit (a removal then found a directory not empty): tried again, then left to the system."""
+    for _ in range(20):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.exists(path):
+            return
+        time.sleep(0.25)
 
 
 # Uncaught errors and unhandled rejections, kept from the moment this runs (WebDriver has no
@@ -215,7 +229,7 @@ class WebKitContext:
         for page in self.pages:
             page.close()
         self.pages = []
-        shutil.rmtree(self._dir, ignore_errors=True)
+        remove_profile(self._dir)
 
 
 class WebKitBrowser:
