@@ -47,6 +47,7 @@ class Presses:
         self._released: asyncio.Future | None = None
         self._proxies: list = []
         self._timer = None
+        self._safety = None  # one proxy for every press's safety timer (a cleared timer never frees its own)
 
     def install(self, target) -> None:
         """Listens on ``target`` (the window) in the capture phase: before any handler of the
@@ -59,6 +60,7 @@ class Presses:
             proxy = create_proxy(fn)
             self._proxies.append(proxy)
             target.addEventListener(kind, proxy, options)
+        self._safety = create_proxy(self._all_lifted)
 
     @property
     def pressed(self) -> bool:
@@ -80,7 +82,7 @@ class Presses:
         if event.pointerId in self._down:
             # The click (or auxclick, contextmenu) is dispatched after pointerup in the same
             # task: the page may draw again once that has run.
-            js.setTimeout(self._once(lambda: self._let_go(event.pointerId)), 0)
+            js.setTimeout(create_once_callable(lambda: self._let_go(event.pointerId)), 0)
 
     def _all_lifted(self) -> None:
         for pointer in list(self._down):
@@ -98,11 +100,7 @@ class Presses:
     def _arm_safety(self) -> None:
         if self._timer is not None:
             js.clearTimeout(self._timer)
-        self._timer = js.setTimeout(self._once(self._all_lifted), LONGEST_PRESS_MS)
-
-    @staticmethod
-    def _once(fn):
-        return create_once_callable(fn)
+        self._timer = js.setTimeout(self._safety, LONGEST_PRESS_MS)
 
 
 PRESSES = Presses()
@@ -132,11 +130,6 @@ class Held:
 
     def __setattr__(self, name, value):
         setattr(self._target, name, value)
-
-    @property
-    def unheld(self):
-        """The object itself, for core code that is handed it (an export runs as it always did)."""
-        return self._target
 
     def _held_call(self, method):
         presses = self._presses
