@@ -191,6 +191,13 @@ def ingest(profiles: Profiles, server: Server, rounds: int, blob_count: int, blo
         saved, crc_done = page.evaluate("() => window.bench.vaultSaveBlobs()")
         out["blob"].append(saved)
         out["blob_crc_done"].append(crc_done)
+    out.update(seq=[], seq_settled=[], seq_peer=[])
+    out_frame = page.evaluate("([n, b]) => window.bench.makeFrames(n, b)", [blob_count, round(blob_mib * 2**20)])
+    for _ in range(rounds):
+        out["seq_peer"].append(page.evaluate("() => window.bench.peerPutSequential()"))
+        saved, settled = page.evaluate("() => window.bench.vaultSaveSequential()")
+        out["seq"].append(saved)
+        out["seq_settled"].append(settled)
     page.evaluate("([n, mb]) => window.bench.makeDataUrls(n, mb)", [url_count, url_mb])
     for _ in range(rounds):
         out["dataurl_peer"].append(page.evaluate("() => window.bench.peerDataUrls()"))
@@ -204,6 +211,9 @@ def ingest(profiles: Profiles, server: Server, rounds: int, blob_count: int, blo
         "blob_ratio_vs_relaxed_peer": med["blob_peer_relaxed"] / med["blob"],
         "blob_ratio_vs_strict_peer": med["blob_peer_strict"] / med["blob"],
         "dataurl_ratio": med["dataurl_peer"] / med["dataurl"],
+        "frame_bytes": out_frame,
+        "seq_ratio": med["seq_peer"] / med["seq"],
+        "seq_ratio_rounds": [p / v for p, v in zip(out["seq_peer"], out["seq"])],
     }
 
 
@@ -288,6 +298,11 @@ def report_ingest(ing: dict, args) -> None:
           f"{ing['blob_ratio_vs_strict_peer']:.2f}x vs strict   [target >= 0.8x]")
     print(f"  every CRC-32 computed (background, after the saves resolved): {ing['median_ms']['blob_crc_done']:.0f} ms "
           f"({args.blobs * args.blob_mib * 2**20 / 1e6 / (ing['median_ms']['blob_crc_done'] / 1000):.0f} MB/s)")
+    print(f"One save at a time, awaited, {args.blobs} PNG frames of {ing['frame_bytes'] / 2**20:.2f} MiB: vault "
+          f"{_spread(ing['samples_ms']['seq'])} ms vs raw strict puts one at a time {_spread(ing['samples_ms']['seq_peer'])} ms"
+          f" = {ing['seq_ratio']:.2f}x (rounds {', '.join(f'{r:.2f}' for r in ing['seq_ratio_rounds'])})   "
+          f"[target >= 0.8x at 4 MiB, >= 0.5x at 100 KiB]; every CRC-32 and preview in after "
+          f"{_spread(ing['samples_ms']['seq_settled'])} ms")
     print(f"Data URL ingest {args.dataurls} x {args.dataurl_mb} MB: vault {ing['median_ms']['dataurl']:.0f} ms; "
           f"fetch(dataURL).blob() + put {ing['median_ms']['dataurl_peer']:.0f} ms; "
           f"ratio {ing['dataurl_ratio']:.2f}x   [target >= 0.5x]")
@@ -314,7 +329,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--blobs", type=int, default=40)
-    parser.add_argument("--blob-mib", type=int, default=4)
+    parser.add_argument("--blob-mib", type=float, default=4, help="ingest: each Blob's size (0.1: ~100 KiB)")
     parser.add_argument("--dataurls", type=int, default=50)
     parser.add_argument("--dataurl-mb", type=int, default=5)
     parser.add_argument("--archive-entries", type=int, default=64)

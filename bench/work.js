@@ -62,6 +62,43 @@ window.bench = (() => {
       dataUrls = [];
       for (let i = 0; i < n; i++) dataUrls.push(await one(i));
     },
+    // Frames for one-at-a-time saves: one real PNG of noise of ~`bytes` (PNG cannot squeeze it),
+    // each a distinct file (bytes after IEND are ignored by decoders), so each gets a preview.
+    async makeFrames(n, bytes) {
+      const side = Math.round(Math.sqrt(bytes / 3));
+      const canvas = new OffscreenCanvas(side, side);
+      const image = canvas.getContext("2d").createImageData(side, side);
+      for (let i = 0; i < image.data.length; i += 65536) {
+        crypto.getRandomValues(image.data.subarray(i, Math.min(i + 65536, image.data.length)));
+      }
+      for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
+      canvas.getContext("2d").putImageData(image, 0, 0);
+      const frame = await canvas.convertToBlob({ type: "image/png" });
+      blobs = Array.from({ length: n }, (_, i) => new Blob([frame, `frame ${i}`], { type: "image/png" }));
+      return frame.size;
+    },
+    async peerPutSequential() {
+      await clearPeer();
+      const db = await peerDb();
+      const t0 = performance.now();
+      for (let i = 0; i < blobs.length; i++) await put(db, blobs[i], i, "strict");
+      const ms = performance.now() - t0;
+      db.close();
+      return ms;
+    },
+    // Each save awaited before the next, as a host app often writes; then until every CRC-32 and
+    // preview is in, so that none of the vault's background work lands in the peer's next round.
+    async vaultSaveSequential() {
+      const pid = await freshProject();
+      const t0 = performance.now();
+      const refs = [];
+      for (const b of blobs) refs.push(await window.assetVault.saveBlob(pid, b));
+      const saved = performance.now() - t0;
+      while ((await Promise.all(refs.map((r) => window.assetVault.getMeta(r)))).some((m) => m.crc32 === null || !m.thumbnailRef)) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return [saved, performance.now() - t0];
+    },
     async peerPutBlobs(durability) {
       await clearPeer();
       const db = await peerDb();

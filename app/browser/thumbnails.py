@@ -27,6 +27,9 @@ MAX_SIDE = 320
 QUALITY = 0.82
 BACKGROUND = "#0b0e16"  # .preview's background in app.css
 VIDEO_TIMEOUT_S = 10
+# Posters are made on the main thread, and a clip the browser cannot decode is read whole before
+# it fails (16 clips of 16 MiB at once: ~3 s of the page): two at a time.
+VIDEO_AT_ONCE = 2
 
 
 def _fit(width: int, height: int) -> tuple[int, int]:
@@ -43,6 +46,7 @@ class BrowserThumbnails:
         self._resize: dict = {}  # (w, h) -> createImageBitmap options
         self._jpeg = None
         self._worker = PreviewWorker(worker_url, MAX_SIDE, QUALITY, BACKGROUND) if worker_url else None
+        self._posters: asyncio.Semaphore | None = None
 
     async def _encode(self, source, width: int, height: int):
         w, h = _fit(width, height)
@@ -70,7 +74,9 @@ class BrowserThumbnails:
                         pass
                 return await self._image(blob)
             if kind == "video":
-                return await asyncio.wait_for(self._video(blob), VIDEO_TIMEOUT_S)
+                self._posters = self._posters or asyncio.Semaphore(VIDEO_AT_ONCE)
+                async with self._posters:
+                    return await asyncio.wait_for(self._video(blob), VIDEO_TIMEOUT_S)
         except Exception as err:
             print(f"no preview for a {mime} file: {err}")
         return None

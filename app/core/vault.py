@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections import deque
-from contextlib import contextmanager
 from typing import Awaitable, Callable
 
+from .background import MAX_THUMBNAIL_BYTES, Background
 from .dataurl import parse_data_url
 from .errors import InvalidInputError, NotFoundError
 from .ids import is_valid_ref, new_project_id, new_ref
@@ -30,21 +29,11 @@ from .ports import Blob, BlobPort, StorePort, ThumbnailPort
 from .sniff import SNIFF_BYTES, MediaType, resolve_type
 from .tasks import start_now
 
-CHUNK_BYTES = 4 * 1024 * 1024  # bigger chunks cost fewer trips to the Blob store: ~4x faster here
 MAX_ASSET_BYTES = 4 * 1024 ** 3
-MAX_THUMBNAIL_BYTES = 5 * 1024 * 1024
 MAX_MOVE = 50_000  # refs in one move: a whole large project
 ANNOUNCE_SLICE = 500  # changes announced per turn of the event loop after a large write
-# Background work goes in batches: one read from the Blob store for many small files and one
-# transaction for many results. One strict commit costs ~13 ms on a disk here, so a transaction
-# per frame made 10,000 frames take minutes.
-CRC_BATCH_BYTES = 8 * 1024 * 1024
 WHOLE_READ_BYTES = 512 * 1024  # saveBlob reads files up to this whole, and sums them then
-CRC_BATCH_COUNT = 256
 BACKUP_QUEUED, BACKUP_DONE, BACKUP_FAILED = "queued", "uploaded", "failed"
-THUMB_BATCH = 16
-QUIET_S = 0.05  # how long after the last save the background may write
-STORE_AHEAD = 8  # batches of previews made ahead of their storing (a burst of saves holds it back)
 
 
 class MonotonicClock:
@@ -66,17 +55,9 @@ class Vault:
         self.blobs = blobs
         self.thumbnails = thumbnails
         self.clock = clock
-        self._crc_queue: deque[tuple[dict, Blob]] = deque()
-        self._thumb_queue: deque[tuple[dict, Blob]] = deque()
-        self._checksumming: asyncio.Task | None = None
-        self._previewing: asyncio.Task | None = None
-        self._storing: deque[asyncio.Future] = deque()  # batches of previews being stored, in order
-        self._owed: dict[str, int] = {}  # ref -> background jobs (checksum, preview) not yet done
-        self._saving = 0
-        self._last_save = float("-inf")
+        self.background = Background(store, blobs, thumbnails, self._attach)
         self._listeners: list[Callable[[dict], None]] = []
         self.backing_up = False  # set by the backup service: new records are queued for upload
-        self._checksummed: list[Callable[[], None]] = []
 
     # -- changes: every committed write is announced, once, to every subscriber -------------
 
@@ -141,44 +122,24 @@ class Vault:
         result = await self.store.delete_project(project_id)
         if result is None:
             raise NotFoundError(f"There is no project {project_id!r} to delete.")
+        self.background.forget(project_id=project_id)
         self._publish("project", "deleted", project_id)
         return {"assetsDeleted": result[0], "bytesFreed": result[1]}
 
     # -- saving ---------------------------------------------------------------------------
 
     async def save_data_url(self, project_id: object, text: object, options: object = None) -> str:
-        with self._in_flight():
+        with self.background.foreground():
             return await self._save_data_url(project_id, text, options)
 
     async def save_blob(self, project_id: object, blob: Blob, options: object = None) -> str:
-        with self._in_flight():
+        with self.background.foreground():
             return await self._save_blob(project_id, blob, options)
 
     @property
     def busy(self) -> bool:
-        """Saves are in flight."""
-        return self._saving > 0
-
-    @contextmanager
-    def _in_flight(self):
-        self._saving += 1
-        try:
-            yield
-        finally:
-            self._saving -= 1
-            self._last_save = asyncio.get_event_loop().time()
-
-    async def _quiet(self) -> None:
-        """Until no save is in flight and none has ended for QUIET_S. A host app awaiting one save
-        after another leaves gaps of a millisecond: a background write begun in each gap made
-        every next save wait for it (sequential saves fell to a quarter of raw puts' speed).
-        Checked on a timer: woken at each save's end instead, every waiter cost each save a
-        turn of the event loop."""
-        while True:
-            left = self._last_save + QUIET_S - asyncio.get_event_loop().time()
-            if left <= 0 and self._saving == 0:
-                return
-            await asyncio.sleep(max(left, 0.005) if self._saving == 0 else QUIET_S)
+        """Saves or imports are in flight."""
+        return self.background.busy
 
     async def _save_data_url(self, project_id: object, text: object, options: object = None) -> str:
         opts = AssetOptions.parse(options)
@@ -239,20 +200,8 @@ class Vault:
         return await self.save_blob(project_id, blob, _as_options(opts))
 
     async def checksum(self, blob: Blob, size: int) -> int:
-        """CRC-32 in bounded chunks; the next chunk is read while this one is summed."""
-        pending = self.blobs.read(blob, 0, min(CHUNK_BYTES, size))
-        crc = 0
-        offset = 0
-        while offset < size:
-            chunk = await pending
-            if not chunk:
-                raise InvalidInputError("The file ended early while it was being read.")
-            end = offset + len(chunk)
-            if end < size:
-                pending = self.blobs.read(blob, end, min(end + CHUNK_BYTES, size))
-            crc = zlib.crc32(chunk, crc)
-            offset = end
-        return crc
+        """CRC-32 of a Blob, read in bounded chunks."""
+        return await self.background.checksum(blob, size)
 
     async def _store_new(self, project_id: str, blob: Blob, size: int, crc: int | None, media: MediaType,
                          opts: AssetOptions) -> str:
@@ -269,16 +218,17 @@ class Vault:
 
     def _stored(self, meta: dict, blob: Blob, previews: bool = True) -> None:
         self._publish("asset", "created", meta["projectId"], meta["ref"])
-        self._after_store(meta, blob, previews)
+        self.background.owe(meta, blob, previews)
 
     async def add_rescued(self, entries: list[tuple[dict, Blob]], project: dict | None) -> None:
         """Store assets rescued from localStorage, with their new project record the first time."""
         entries = [(self._owing(meta), blob) for meta, blob in entries]
-        await self.store.add_assets(entries, project)
+        with self.background.foreground():
+            await self.store.add_assets(entries, project)
         project_id = project["id"] if project is not None else entries[0][0]["projectId"]
         self._publish("project", "created" if project is not None else "updated", project_id)
         for meta, blob in entries:
-            self._after_store(meta, blob)
+            self.background.owe(meta, blob)
 
     async def import_project(self, project: dict, entries: list[tuple[dict, Blob]], restored: bool = False) -> bool:
         """Add an imported project with its assets, all or nothing; False if an ID is taken.
@@ -287,11 +237,12 @@ class Vault:
         if restored:
             entries = [(dict(meta, backup=BACKUP_DONE), blob) for meta, blob in entries]
         entries = [(self._owing(meta, previews=not restored), blob) for meta, blob in entries]
-        if not await self.store.import_project(project, entries):
-            return False
+        with self.background.foreground():  # an import is saves too: the background gives way
+            if not await self.store.import_project(project, entries):
+                return False
         self._publish("project", "created", project["id"])
         for meta, blob in entries:
-            self._after_store(meta, blob, previews=not restored)
+            self.background.owe(meta, blob, previews=not restored)
         return True
 
     async def project_contents(self, project_id: object, refs: set[str] | None = None
@@ -376,6 +327,7 @@ class Vault:
             return False
         # Its preview goes with it, and says so: the backup's tombstone for the preview is what
         # keeps other devices (and this one's next pull) from bringing it back as an orphan.
+        self.background.forget(dropped)
         for gone in dropped:
             self._publish("asset", "deleted", meta["projectId"], gone)
         return True
@@ -433,6 +385,7 @@ class Vault:
                                 f"{outcome['missing'][0]!r}); nothing was moved.")
         if outcome["refused"]:
             raise InvalidInputError(f"{outcome['refused'][0]!r} is a preview; it moves with its file. Nothing was moved.")
+        self.background.moved((meta["ref"] for _, meta in outcome["moved"]), project_id)
         for index, (from_project, meta) in enumerate(outcome["moved"], 1):
             self._publish("asset", "moved", project_id, meta["ref"], from_project=from_project)
             if index % ANNOUNCE_SLICE == 0:
@@ -462,7 +415,7 @@ class Vault:
             raise InvalidInputError(f"That file is {media.kind} ({media.mime}); {old['name']} is {old['kind']}, "
                                     f"and a host app keeping its ref expects {old['kind']}.")
         # Work still owed on the old bytes (a checksum, a preview) would land on the new record.
-        while ref in self._owed:
+        while self.background.owes(ref):
             await asyncio.sleep(0.05)
         meta = dict(old, mime=media.mime, size=size, crc32=zlib.crc32(head) if whole and len(head) == size else None,
                     thumbnailRef=None, rev=old.get("rev", 0) + 1, replacedAt=self.clock())
@@ -476,21 +429,13 @@ class Vault:
         for gone in dropped:  # its old preview
             self._publish("asset", "deleted", meta["projectId"], gone)
         self._publish("asset", "updated", meta["projectId"], ref)
-        self._after_store(meta, blob)
+        self.background.owe(meta, blob)
         return _public(meta)
 
-    # -- background work: checksums first, then previews ---------------------------------
-
-    def _wants_preview(self, meta: dict) -> bool:
-        return (self.thumbnails is not None and meta["role"] != THUMBNAIL_ROLE and meta["kind"] != "audio"
-                and not meta.get("thumbnailRef"))
+    # -- what a record owes: background work (background.py), an upload ---------------------
 
     def _owing(self, meta: dict, previews: bool = True) -> dict:
-        """Marks a record about to be written as owed background work: ``pending`` (indexed, and
-        absent otherwise) lets a restart find the unfinished few without reading every record."""
-        if meta["crc32"] is None or (previews and self._wants_preview(meta)):
-            meta["pending"] = 1
-        return self._for_backup(meta)
+        return self._for_backup(self.background.mark(meta, previews))
 
     def _for_backup(self, meta: dict) -> dict:
         """With backup on, a new record is queued for upload in the transaction that stores it:
@@ -499,150 +444,13 @@ class Vault:
             meta.setdefault("backup", BACKUP_QUEUED)
         return meta
 
-    def _after_store(self, meta: dict, blob: Blob, previews: bool = True) -> None:
-        """Queue what a stored asset still needs; saves never wait for it."""
-        jobs = 0
-        if meta["crc32"] is None:
-            self._crc_queue.append((meta, blob))
-            jobs += 1
-        if previews and self._wants_preview(meta):
-            self._thumb_queue.append((meta, blob))
-            jobs += 1
-        if jobs:
-            self._owed[meta["ref"]] = jobs
-            self._wake()
-
-    def _settle_jobs(self, refs) -> set[str]:
-        """One job done for each ref; the refs with none left, whose ``pending`` mark can go."""
-        finished = set()
-        for ref in refs:
-            left = self._owed.get(ref, 0) - 1
-            if left > 0:
-                self._owed[ref] = left
-            elif self._owed.pop(ref, None) is not None:
-                finished.add(ref)
-        return finished
-
-    def _wake(self) -> None:
-        if self._crc_queue and (self._checksumming is None or self._checksumming.done()):
-            self._checksumming = asyncio.ensure_future(self._drain_checksums())
-        if self._thumb_queue and (self._previewing is None or self._previewing.done()):
-            self._previewing = asyncio.ensure_future(self._drain_previews())
-
     async def resume_background(self) -> int:
-        """After a restart: queue the checksums and previews the last session left undone. Only
-        the records marked pending are read (listing every record took seconds at 60,000)."""
-        pending = [m for m in await self.store.list_pending() if m["ref"] not in self._owed]
-        owed = [m for m in pending if m["crc32"] is None or self._wants_preview(m)]
-        blobs = await self.store.get_blobs([m["ref"] for m in owed]) if owed else {}
-        for meta in owed:
-            if meta["ref"] in blobs:
-                self._after_store(meta, blobs[meta["ref"]])
-        nothing = [m["ref"] for m in pending if m["ref"] not in self._owed]  # done, or its bytes are gone
-        if nothing:
-            await self.store.clear_pending(nothing)
-        return len(pending) - len(nothing)
-
-    # Saves come first: checksums and the storing of previews wait until saves pause (_quiet).
-    # Previews are made meanwhile (off the main thread, in the browser's codecs): a burst of saves
-    # spends most of its time waiting on the disk, time the codecs can use.
-
-    async def _drain_checksums(self) -> None:
-        while self._crc_queue:
-            await self._quiet()
-            batch = self._take_crc_batch()
-            try:
-                await self._store_checksums(batch)
-            except Exception as err:  # the assets themselves are stored; this is derived data
-                print(f"checksums for {len(batch)} assets failed: {err!r}")
-
-    async def _drain_previews(self) -> None:
-        while True:
-            while self._thumb_queue:
-                batch = [self._thumb_queue.popleft() for _ in range(min(THUMB_BATCH, len(self._thumb_queue)))]
-                try:
-                    await self._make_thumbnails(batch)
-                except Exception as err:  # the assets themselves are stored; this is derived data
-                    print(f"previews for {len(batch)} assets failed: {err!r}")
-            await self._stored_previews()
-            if not self._thumb_queue:  # none queued while the last were stored
-                return
-
-    def _take_crc_batch(self) -> list[tuple[dict, Blob]]:
-        batch, total = [], 0
-        while self._crc_queue and len(batch) < CRC_BATCH_COUNT:
-            size = self._crc_queue[0][0]["size"]
-            if batch and total + size > CRC_BATCH_BYTES:
-                break
-            batch.append(self._crc_queue.popleft())
-            total += size
-        return batch
-
-    async def _store_checksums(self, batch: list[tuple[dict, Blob]]) -> None:
-        if len(batch) == 1:
-            meta, blob = batch[0]
-            crcs = {meta["ref"]: await self.checksum(blob, meta["size"])}
-        else:  # small files: one read of all of them
-            data = await self._read_all([blob for _, blob in batch])
-            crcs = {meta["ref"]: zlib.crc32(piece) for (meta, _), piece in zip(batch, data)}
-        await self.store.set_crcs(crcs, self._settle_jobs(crcs))
-        for listener in self._checksummed:
-            listener()
+        """After a restart: queue the checksums and previews the last session left undone."""
+        return await self.background.resume()
 
     def on_checksums(self, listener: Callable[[], None]) -> None:
-        """``listener()`` after each batch of background checksums is stored (the backup uploads
-        an asset once its CRC-32 is known, and would otherwise poll for it)."""
-        self._checksummed.append(listener)
-
-    async def _read_all(self, blobs: list[Blob]) -> list[bytes]:
-        """The bytes of several small Blobs in one trip to the Blob store."""
-        sizes = [self.blobs.size(b) for b in blobs]
-        data = await self.blobs.read(self.blobs.join(blobs, ""), 0, sum(sizes))
-        out, at = [], 0
-        for size in sizes:
-            out.append(data[at:at + size])
-            at += size
-        return out
-
-    async def _make_thumbnails(self, batch: list[tuple[dict, Blob]]) -> None:
-        made: list = [None] * len(batch)
-
-        async def one(index: int) -> None:  # all of a batch at once: the worker takes it as one message
-            meta, blob = batch[index]
-            try:
-                made[index] = await self.thumbnails.make(blob, meta["kind"], meta["mime"])
-            except Exception as err:
-                print(f"no preview for {meta['ref']}: {err!r}")
-
-        await asyncio.gather(*(one(i) for i in range(len(batch))))
-        pairs = [(meta, thumb) for (meta, _), thumb in zip(batch, made)
-                 if thumb is not None and 0 < self.blobs.size(thumb) <= MAX_THUMBNAIL_BYTES]
-        kept = {meta["ref"] for meta, _ in pairs}
-        if finished := self._settle_jobs(meta["ref"] for meta, _ in batch if meta["ref"] not in kept):
-            await self.store.clear_pending(list(finished))  # no preview to be had: not retried at each start
-        while len(self._storing) >= STORE_AHEAD:  # made previews wait in memory for the saves, up to a point
-            await self._stored_one()
-        if pairs:
-            # Stored in order, while the next batches are made: the codecs wait on neither the
-            # read nor the commit.
-            previous = self._storing[-1] if self._storing else None
-            self._storing.append(asyncio.ensure_future(self._attach_after(previous, pairs)))
-
-    async def _attach_after(self, previous: asyncio.Future | None, pairs: list[tuple[dict, Blob]]) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        await self._quiet()
-        await self._attach(pairs, background=True)
-
-    async def _stored_one(self) -> None:
-        try:
-            await self._storing.popleft()
-        except Exception as err:  # the assets themselves are stored; this is derived data
-            print(f"storing previews failed: {err!r}")
-
-    async def _stored_previews(self) -> None:
-        while self._storing:
-            await self._stored_one()
+        """``listener()`` after each batch of background checksums is stored."""
+        self.background.on_checksums(listener)
 
     async def add_thumbnail(self, parent_ref: str, blob: Blob) -> str | None:
         """Store an image as an asset's preview (a provider's); None if the asset is gone, has a
@@ -652,10 +460,10 @@ class Vault:
             return None
         return (await self._attach([(parent, blob)]))[0]
 
-    async def _attach(self, pairs: list[tuple[dict, Blob]], background: bool = False) -> list[str | None]:
-        """Store previews of (parent metadata, image Blob) pairs in one transaction; ``background``:
-        these are the previews the vault owed."""
-        data = await self._read_all([blob for _, blob in pairs])
+    async def _attach(self, pairs: list[tuple[dict, Blob]], finished: set[str] = frozenset()) -> list[str | None]:
+        """Store previews of (parent metadata, image Blob) pairs in one transaction; ``finished``:
+        parents that owe nothing more once theirs is stored (their pending mark goes)."""
+        data = await self.background.read_all([blob for _, blob in pairs])
         items = []
         for (parent, blob), piece in zip(pairs, data):
             media = resolve_type(bytes(piece[:SNIFF_BYTES]), self.blobs.mime(blob), "image")
@@ -667,7 +475,6 @@ class Vault:
                                      params={"thumbnailOf": parent["ref"]}),
                 default_name="")
             items.append((parent["ref"], self._for_backup(meta), blob))
-        finished = self._settle_jobs(parent["ref"] for parent, _ in pairs) if background else set()
         attached = await self._attach_items(items, finished)
         return [meta["ref"] if ok else None for (_, meta, _), ok in zip(items, attached)]
 
@@ -721,9 +528,10 @@ class Vault:
         backs it up, and a second one made here would be backed up too, two previews of one
         frame in every copy. One that comes later is linked by add_restored_previews."""
         metas = [self._owing(dict(meta, backup=BACKUP_DONE), previews=False) for meta, _ in entries]
-        if not await self.store.add_to_project(project_id, [(m["ref"], m, b) for m, (_, b) in zip(metas, entries)],
-                                               self.clock()):
-            return False
+        with self.background.foreground():
+            if not await self.store.add_to_project(project_id, [(m["ref"], m, b) for m, (_, b) in zip(metas, entries)],
+                                                   self.clock()):
+                return False
         for meta, (_, blob) in zip(metas, entries):
             self._stored(meta, blob, previews=False)
         return True
@@ -744,14 +552,11 @@ class Vault:
 
     def drop_pending_work(self) -> None:
         """Forget queued checksums and previews (their assets were removed underneath us)."""
-        self._crc_queue.clear()
-        self._thumb_queue.clear()
-        self._owed.clear()
+        self.background.drop()
 
     async def settled(self) -> None:
         """Wait until queued checksums and previews are done (tests and export use it)."""
-        while running := [t for t in (self._checksumming, self._previewing) if t is not None and not t.done()]:
-            await asyncio.shield(asyncio.gather(*running))  # a caller cancelled must not stop the queues
+        await self.background.settled()
 
 
 def _check_id(value: object, what: str) -> None:

@@ -6,7 +6,8 @@ import zlib
 import pytest
 
 from app.core.errors import InvalidInputError, NotFoundError, QuotaExceededError
-from app.core.vault import CHUNK_BYTES, MonotonicClock, Vault
+from app.core.background import CHUNK_BYTES
+from app.core.vault import MonotonicClock, Vault
 from tests.fakes import FakeThumbnails, FakeBlob
 from tests.media import MP4_HEAD, data_url, image_bytes, wav_bytes
 from tests.unit.conftest import Harness

@@ -11,7 +11,7 @@ A Scope holds the event proxies and object URLs of one rendering and frees them 
 from __future__ import annotations
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_once_callable, create_proxy
 
 _SAFE_URL_PREFIXES = ("http://", "https://", "blob:", "#")
 _URL_ATTRS = {"href", "src", "poster"}
@@ -225,6 +225,16 @@ def keep_focus(container):
 
 def no_scroll():
     return js.Object.fromEntries(js.Array.of(js.Array.of("preventScroll", True)))
+
+
+def save_as(blob, name: str) -> None:
+    """Hand a Blob to the browser as a download named ``name``."""
+    url = js.URL.createObjectURL(blob)
+    link = h("a", {"href": url, "download": name, "hidden": True})
+    js.document.body.appendChild(link)
+    link.click()
+    link.remove()
+    js.setTimeout(create_once_callable(lambda: js.URL.revokeObjectURL(url)), 60_000)
 
 
 def by_id(element_id: str):

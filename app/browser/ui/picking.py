@@ -7,7 +7,7 @@ import js
 
 from app.core import fmt, transfer
 
-from .dom import by_id, h
+from .dom import by_id, h, save_as
 from .presses import pause
 
 UNDO_S = 6  # as long as the notice that offers it shows
@@ -113,8 +113,6 @@ class SelectionBar:
         shell.run(copy())
 
     def export(self) -> None:
-        from .project_view import save_as  # the one download helper
-
         metas = self._picked_metas()
         shell = self.view.shell
 

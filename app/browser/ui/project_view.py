@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import js
-from pyodide.ffi import create_once_callable
 
 from app.core import fmt, transfer
 from app.core.browse import KINDS, Browse, Listing, roles
@@ -13,7 +12,7 @@ from app.core.selection import Selection
 
 from .asset_grid import AssetGrid
 from .asset_view import ask_regenerate, recalled_focus, replace_from_file
-from .dom import Scope, accept_drops, by_id, h
+from .dom import Scope, accept_drops, by_id, h, save_as
 from .picking import SelectionBar, delete_with_undo
 from .search_view import warm_search
 
@@ -522,15 +521,6 @@ class ProjectView:
                 self.shell.notify("Not added: " + " · ".join(failed), "error")
             self.shell.changed(self.project_id)
         self.shell.run(add_all())
-
-
-def save_as(blob, name: str) -> None:
-    url = js.URL.createObjectURL(blob)
-    link = h("a", {"href": url, "download": name, "hidden": True})
-    js.document.body.appendChild(link)
-    link.click()
-    link.remove()
-    js.setTimeout(create_once_callable(lambda: js.URL.revokeObjectURL(url)), 60_000)
 
 
 def _whole(raw: str):
