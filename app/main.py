@@ -28,7 +28,8 @@ from app.core.errors import StorageUnavailableError, VaultError
 from app.core.refs import AppStorage
 from app.core.settings import Settings
 from app.core.tracker import Tracker
-from app.core.vault import MonotonicClock, Vault
+from app.core.intake import MonotonicClock
+from app.core.vault import Vault
 
 
 async def boot() -> None:
@@ -84,7 +85,7 @@ async def start() -> None:
     _register_service_worker(shell)
     poller.resume_all()
     shell.snapshot.schedule(bridge.usage, on_made=shell.refresh_usage)
-    await vault.resume_background()
+    await vault.background.resume()
 
 
 def _worker_url(link_id: str) -> str | None:

@@ -6,8 +6,6 @@ while the current one is checksummed. Bytes leave the wasm heap through a buffer
 
 from __future__ import annotations
 
-import asyncio
-
 import js
 from pyodide.ffi import create_proxy, to_js
 

@@ -21,7 +21,7 @@ from app.core.errors import QuotaExceededError, StorageUnavailableError
 from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
 from app.core.tasks import new_future, start_now
 
-from .jsconv import DomError, is_null, js_error_name, settle, to_js_record, to_py_record
+from .jsconv import DomError, js_error_name, settle, to_js_record, to_py_record
 from .save_batch import SaveBatch, project_totals
 from .tx_end import ended
 

@@ -124,6 +124,11 @@ class Background:
     def owes(self, ref: str) -> bool:
         return ref in self._owed
 
+    async def done_with(self, ref: str) -> None:
+        """Until nothing is owed for ``ref`` (new bytes must not get the old ones' checksum)."""
+        while ref in self._owed:
+            await asyncio.sleep(0.05)
+
     def forget(self, refs=(), project_id: str | None = None) -> None:
         """Files (or a whole project) deleted: their queued work is dropped when its turn comes."""
         self._gone_refs.update(ref for ref in refs if ref in self._owed)

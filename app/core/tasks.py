@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from .errors import InvalidInputError
+
 
 def start_now(coro) -> asyncio.Future:
     """``ensure_future`` minus the first turn (Python 3.12+; a plain task before)."""
@@ -23,3 +25,13 @@ def start_now(coro) -> asyncio.Future:
 
 def new_future() -> asyncio.Future:
     return asyncio.Future(loop=asyncio.get_event_loop())
+
+
+async def raise_if_refused(future) -> None:
+    """Await ``future`` for its InvalidInputError alone (the caller has a failure of its own)."""
+    try:
+        await future
+    except InvalidInputError:
+        raise
+    except Exception:
+        pass

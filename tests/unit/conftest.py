@@ -3,13 +3,14 @@ import threading
 
 import pytest
 
-from app.core.vault import MonotonicClock, Vault
+from app.core.intake import MonotonicClock
+from app.core.vault import Vault
 from tests.fakes import FakeBlobs, FakeStore, FakeThumbnails
 
 
 class Harness:
-    def __init__(self, quota_bytes=None):
-        self.store = FakeStore(quota_bytes)
+    def __init__(self, quota_bytes=None, store=None):
+        self.store = store or FakeStore(quota_bytes)  # another's store: a second tab, or a restart
         self.blobs = FakeBlobs()
         self.thumbnails = FakeThumbnails()
         self.now = [1_700_000_000_000]

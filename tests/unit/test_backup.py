@@ -8,7 +8,7 @@ import pytest
 
 from app.core.backup import layout, multipart
 from app.core.backup.service import CONFIG_KEY, WAIT_CRC_S, Backup
-from app.core.errors import (IntegrityError, InvalidInputError, RemoteAuthError, RemoteConflict, RemoteError,
+from app.core.errors import (IntegrityError, InvalidInputError, RemoteAuthError, RemoteError,
                              RemoteUnreachableError)
 from tests.fakes import FakeBlob, FakeRemote
 from tests.media import image_bytes, wav_bytes
@@ -20,8 +20,8 @@ SECRET = "s3cr3t-value-that-must-not-leak"
 class Device(Harness):
     """One browser profile: its own vault, sharing a bucket with other devices."""
 
-    def __init__(self, remote: FakeRemote, acquire=None):
-        super().__init__()
+    def __init__(self, remote: FakeRemote, acquire=None, store=None):
+        super().__init__(store=store)
         self.remote = remote
         self.online = True
         self.naps: list[float] = []
@@ -42,10 +42,10 @@ class Device(Harness):
         await self.vault.settled()
         for _ in range(2000):
             await asyncio.sleep(0.001)
-            counts = await self.vault.backup_counts()
+            counts = await self.vault.marks.counts()
             if not self.backup._dirty and counts["queued"] == 0 and (uploaded is None or counts["uploaded"] >= uploaded):
                 return counts
-        raise AssertionError(f"backup did not settle: {await self.vault.backup_counts()}")
+        raise AssertionError(f"backup did not settle: {await self.vault.marks.counts()}")
 
 
 def settings():
@@ -206,7 +206,7 @@ def test_an_asset_the_server_refuses_is_failed_with_its_reason_and_retried_by_sy
     failed = [m for m in run(device.vault.list_assets(pid)) if m["backup"] == "failed"]
     assert "larger than this server accepts" in failed[0]["backupError"]
     run(device.backup.sync_now())
-    assert run(device.vault.backup_counts())["failed"] == 0
+    assert run(device.vault.marks.counts())["failed"] == 0
 
 
 def test_a_lost_manifest_race_is_merged_not_overwritten(device, bucket, run):
@@ -417,11 +417,10 @@ def test_a_restart_resumes_the_queue_from_the_saved_configuration(bucket, run):
     run(frames(a, pid, 2))
     run(a.vault.settled())
     shut(run, a)  # the page closed with uploads queued
-    again = Device(bucket)
-    again.store, again.vault.store = a.store, a.store
+    again = Device(bucket, store=a.store)
     try:
         run(again.backup.start())
-        assert again.vault.backing_up
+        assert again.vault.marks.on
         run(again.idle(uploaded=4))
         assert remote_manifest(bucket, pid) is not None
     finally:
@@ -469,8 +468,7 @@ def test_big_media_goes_in_parts_and_a_reload_sends_only_the_missing_ones(bucket
     shut(run, a)
     assert sent == [1, 2]
     bucket.put_part = original_put
-    again = Device(bucket)
-    again.store, again.vault.store = a.store, a.store
+    again = Device(bucket, store=a.store)
     parts_sent = []
     bucket.requests.clear()
     try:
@@ -499,7 +497,7 @@ def test_a_server_that_lost_the_upload_gets_it_again_from_the_start(device, buck
     pid, ref = queued_video(device, run)
     meta = run(device.vault.get_meta(ref))
     key = layout.object_key("team", pid, layout.asset_path(meta))
-    run(device.vault.save_backup_setting(multipart.STATE_KEY + ref, {"key": key, "size": meta["size"],
+    run(device.vault.marks.save_setting(multipart.STATE_KEY + ref, {"key": key, "size": meta["size"],
                                                                      "uploadId": "gone", "parts": {"1": '"x"'}}))
     device.online = True
     device.backup.wake()
@@ -512,7 +510,7 @@ def test_a_server_that_lost_the_upload_gets_it_again_from_the_start(device, buck
 def test_deleting_an_asset_mid_upload_aborts_the_servers_half(device, bucket, run, small_parts):
     _, ref = queued_video(device, run)
     upload_id = run(bucket.start_multipart("k", "video/mp4"))
-    run(device.vault.save_backup_setting(multipart.STATE_KEY + ref,
+    run(device.vault.marks.save_setting(multipart.STATE_KEY + ref,
                                          {"key": "k", "size": 200 * 1024, "uploadId": upload_id, "parts": {}}))
     run(device.vault.delete_asset(ref))
     for _ in range(200):
@@ -569,8 +567,7 @@ def test_tabs_share_the_settings_and_only_the_one_holding_the_lock_uploads(bucke
 
     uploading = []
     a = Device(bucket, lock_for("a"))
-    b = Device(bucket, lock_for("b"))
-    b.store, b.vault.store = a.store, a.store  # two tabs: one IndexedDB
+    b = Device(bucket, lock_for("b"), store=a.store)  # two tabs: one IndexedDB
     b.vault.subscribe(a.backup.changed_elsewhere)  # the BroadcastChannel between them
     try:
         run(a.configure())
@@ -586,7 +583,7 @@ def test_tabs_share_the_settings_and_only_the_one_holding_the_lock_uploads(bucke
         assert all(run(a.vault.get_meta(r))["backup"] == "uploaded" for r in before + after)
         run(a.backup.configure(None))
         run(b.backup._settings_changed())
-        assert b.backup.config is None and not b.vault.backing_up
+        assert b.backup.config is None and not b.vault.marks.on
     finally:
         shut(run, a, b)
 

@@ -59,10 +59,10 @@ def test_an_asset_is_renamed_and_its_params_edited_its_bytes_untouched(harness, 
 
 
 def test_a_backed_up_asset_edited_is_sent_again_and_a_late_upload_of_the_old_name_does_not_count(harness, run):
-    harness.vault.backing_up = True
+    harness.vault.marks.start()
     pid = run(harness.vault.create_project({"title": "t"}))
     ref = run(harness.vault.save_blob(pid, FakeBlob(image_bytes("PNG"), "image/png")))
-    run(harness.vault.set_backup_states({ref: {"backup": "uploaded", "ifRev": 0}}))
+    run(harness.vault.marks.set_states({ref: {"backup": "uploaded", "ifRev": 0}}))
     assert run(harness.vault.update_asset(ref, {"name": "renamed.png"}))["backup"] == "queued"
-    run(harness.vault.set_backup_states({ref: {"backup": "uploaded", "ifRev": 0}}))
+    run(harness.vault.marks.set_states({ref: {"backup": "uploaded", "ifRev": 0}}))
     assert harness.store.metas[ref]["backup"] == "queued"

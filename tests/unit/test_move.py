@@ -71,12 +71,12 @@ def test_a_preview_made_after_its_file_moved_lands_beside_it(harness, run):
 
 
 def test_a_backed_up_file_moved_is_sent_again_under_its_new_project(harness, run):
-    harness.vault.backing_up = True
+    harness.vault.marks.start()
     a, b, refs = two_projects(harness, run, 1)
-    run(harness.vault.set_backup_states({refs[0]: {"backup": "uploaded", "ifRev": 0}}))
+    run(harness.vault.marks.set_states({refs[0]: {"backup": "uploaded", "ifRev": 0}}))
     meta = run(harness.vault.get_meta(refs[0]))
     run(harness.vault.move_assets(refs, b))
     moved = run(harness.vault.get_meta(refs[0]))
     assert (moved["backup"], moved["rev"], moved["projectId"]) == ("queued", meta.get("rev", 0) + 1, b)
-    run(harness.vault.set_backup_states({refs[0]: {"backup": "uploaded", "ifRev": 0}}))  # a late upload of the old
+    run(harness.vault.marks.set_states({refs[0]: {"backup": "uploaded", "ifRev": 0}}))  # a late upload of the old
     assert harness.store.metas[refs[0]]["backup"] == "queued"

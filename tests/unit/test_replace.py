@@ -64,14 +64,14 @@ def test_wrong_kind_previews_empty_and_unknown_refs_are_refused_and_nothing_chan
 
 
 def test_an_upload_of_the_old_bytes_ending_after_a_replace_leaves_the_new_ones_queued(harness, run):
-    harness.vault.backing_up = True
+    harness.vault.marks.start()
     pid, ref = _saved_image(harness, run)
     assert harness.store.metas[ref]["backup"] == "queued"
-    run(harness.vault.set_backup_states({ref: {"backup": "uploaded", "ifRev": 0}}))
+    run(harness.vault.marks.set_states({ref: {"backup": "uploaded", "ifRev": 0}}))
     assert harness.store.metas[ref]["backup"] == "uploaded"
     run(harness.vault.replace_blob(ref, FakeBlob(image_bytes("PNG", seed=7), "image/png")))
     assert harness.store.metas[ref]["backup"] == "queued"  # the bucket holds the old bytes
-    run(harness.vault.set_backup_states({ref: {"backup": "uploaded", "ifRev": 0}}))  # a late old upload
+    run(harness.vault.marks.set_states({ref: {"backup": "uploaded", "ifRev": 0}}))  # a late old upload
     assert harness.store.metas[ref]["backup"] == "queued"
-    run(harness.vault.set_backup_states({ref: {"backup": "uploaded", "ifRev": 1}}))
+    run(harness.vault.marks.set_states({ref: {"backup": "uploaded", "ifRev": 1}}))
     assert harness.store.metas[ref]["backup"] == "uploaded"

@@ -11,7 +11,7 @@ import pytest
 from app.core.archive import FORMAT_VERSION
 from app.core.errors import InvalidArchiveError
 from app.core.transfer import ENTRY_WINDOW, export_project, import_archive
-from app.core.vault import WHOLE_READ_BYTES
+from app.core.intake import WHOLE_READ_BYTES
 from app.core import zipwriter
 from app.core.zipwriter import ZipEntry, write_zip
 from tests.fakes import FakeBlob

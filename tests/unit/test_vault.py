@@ -7,7 +7,8 @@ import pytest
 
 from app.core.errors import InvalidInputError, NotFoundError, QuotaExceededError
 from app.core.background import CHUNK_BYTES
-from app.core.vault import MonotonicClock, Vault
+from app.core.intake import MonotonicClock
+from app.core.vault import Vault
 from tests.fakes import FakeThumbnails, FakeBlob
 from tests.media import MP4_HEAD, data_url, image_bytes, wav_bytes
 from tests.unit.conftest import Harness
@@ -173,7 +174,7 @@ def test_work_left_undone_is_resumed_after_a_restart_from_the_pending_marks_alon
     async def save_then_close():
         refs = [await harness.vault.save_blob(pid, FakeBlob(clip)),
                 await harness.vault.save_blob(pid, FakeBlob(frame, "image/png"))]
-        harness.vault.drop_pending_work()  # the page closed before the background ran
+        harness.vault.background.drop()  # the page closed before the background ran
         return refs
 
     clip_ref, frame_ref = run(save_then_close())
@@ -183,14 +184,14 @@ def test_work_left_undone_is_resumed_after_a_restart_from_the_pending_marks_alon
     original = harness.store.list_assets
     harness.store.list_assets = lambda project_id, kind=None: listed_all.append(project_id) or original(project_id, kind)
     fresh = Vault(harness.store, harness.blobs, FakeThumbnails(), MonotonicClock(lambda: 2_000_000_000_000))
-    assert run(fresh.resume_background()) == 2
+    assert run(fresh.background.resume()) == 2
     run(fresh.settled())
     assert listed_all == []  # the index of marks, not every record
     metas = harness.store.metas
     assert metas[frame_ref]["crc32"] == zlib.crc32(frame) and metas[frame_ref]["thumbnailRef"] in metas
     assert metas[clip_ref]["crc32"] == zlib.crc32(clip)
     assert not [m["ref"] for m in metas.values() if "pending" in m]
-    assert run(fresh.resume_background()) == 0
+    assert run(fresh.background.resume()) == 0
 
 
 def test_a_file_with_no_preview_to_be_had_is_unmarked_and_not_retried(harness, run):

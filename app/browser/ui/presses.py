@@ -114,14 +114,19 @@ async def pause(seconds: float) -> None:
 
 class Held:
     """``target`` as the views see it: each coroutine method's result, and each item of an async
-    generator, is handed back only when no pointer is pressed. Everything else passes through."""
+    generator, is handed back only when no pointer is pressed; ``facets``, attributes that are
+    parts of the target's door (the vault's ``marks``), are held the same way. Everything else
+    passes through."""
 
-    def __init__(self, target, presses: Presses = PRESSES):
+    def __init__(self, target, presses: Presses = PRESSES, facets: tuple[str, ...] = ()):
         object.__setattr__(self, "_target", target)
         object.__setattr__(self, "_presses", presses)
+        object.__setattr__(self, "_facets", facets)
 
     def __getattr__(self, name):
         value = getattr(self._target, name)
+        if name in self._facets:
+            return Held(value, self._presses)
         if inspect.iscoroutinefunction(value):
             return self._held_call(value)
         if inspect.isasyncgenfunction(value):

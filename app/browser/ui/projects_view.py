@@ -44,7 +44,7 @@ class ProjectsView:
 
     async def _refresh_summaries(self) -> None:
         await pause(SUMMARY_EVERY_S)
-        pending = await self.shell.vault.backup_by_project()
+        pending = await self.shell.vault.marks.by_project()
         for card in js.document.querySelectorAll("#projects .project-card"):
             project = self._shown.get(str(card.dataset.projectId))
             old = card.querySelector(".backup-state")
@@ -61,7 +61,7 @@ class ProjectsView:
         projects = await self.shell.vault.list_projects()
         legacy = await self.shell.bridge.scan_legacy()
         backing_up = self.shell.backup is not None and self.shell.backup.config is not None
-        pending = await self.shell.vault.backup_by_project() if backing_up else {}
+        pending = await self.shell.vault.marks.by_project() if backing_up else {}
         self._shown = {p["id"]: p for p in projects}
         panel = self.shell.backup_panel
         parts = [("title", None, lambda _s: h("h1", None, "Projects")),

@@ -25,6 +25,7 @@ from .presses import PRESSES, Held, pause
 # asset's metadata and asks for a storage estimate, and doing that between the writes made the
 # burst 3-4 times slower. A long burst still redraws every MAX_WAIT.
 QUIET_S = 0.1
+FACETS = {"vault": ("marks",)}  # parts of a service's door that views call: held too
 MAX_WAIT_S = 1.0
 NOTICE_S = 6.0  # how long an information notice stays
 
@@ -61,7 +62,8 @@ class Shell:
         self._redraw_task = None
 
     def _hold(self, name: str, value) -> None:
-        self._held[name] = value if value is None or isinstance(value, Held) else Held(value)
+        self._held[name] = (value if value is None or isinstance(value, Held)
+                            else Held(value, facets=FACETS.get(name, ())))
 
     def start(self) -> None:
         PRESSES.install(js.window)
@@ -187,7 +189,7 @@ class Shell:
     def storage_lost(self) -> None:
         """The browser deleted the vault's database under us (site data cleared, eviction); the
         store has reopened it, empty."""
-        self.vault.drop_pending_work()
+        self.vault.background.drop()
         self.notify("The browser removed the vault's stored data (site data was cleared or storage was "
                     "evicted). Media saved before is gone from this browser unless you exported it; the "
                     "vault keeps working and new media is stored as usual.", "error")

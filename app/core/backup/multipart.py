@@ -27,14 +27,14 @@ def plan(size: int, part_bytes: int = PART_BYTES) -> list[tuple[int, int, int]]:
 async def upload(backup, meta: dict, blob, key: str, on_bytes: Callable[[int], None] | None = None) -> None:
     vault, remote = backup.vault, backup.remote
     state_key = STATE_KEY + meta["ref"]
-    state = await vault.backup_setting(state_key)
+    state = await vault.marks.setting(state_key)
     have: dict[int, tuple[str, int]] | None = None
     if state and state.get("key") == key and state.get("size") == meta["size"]:
         have = await remote.list_parts(key, state["uploadId"])  # None: the server dropped the upload
     if have is None:
         state = {"key": key, "size": meta["size"], "uploadId": await remote.start_multipart(key, meta["mime"]),
                  "parts": {}}
-        await vault.save_backup_setting(state_key, state)
+        await vault.marks.save_setting(state_key, state)
         have = {}
     etags: dict[int, str] = {}
     for number, start, end in plan(meta["size"], PART_BYTES):
@@ -46,18 +46,18 @@ async def upload(backup, meta: dict, blob, key: str, on_bytes: Callable[[int], N
         part = vault.blobs.slice(blob, start, end, "application/octet-stream")
         etags[number] = await remote.put_part(key, state["uploadId"], number, part)
         state["parts"][str(number)] = etags[number]
-        await vault.save_backup_setting(state_key, state)
+        await vault.marks.save_setting(state_key, state)
         if on_bytes:
             on_bytes(end - start)
     await remote.complete_multipart(key, state["uploadId"], sorted(etags.items()))
-    await vault.save_backup_setting(state_key, None)
+    await vault.marks.save_setting(state_key, None)
 
 
 async def forget(backup, ref: str) -> None:
     """An asset deleted before its upload finished: abort the server's half and the bookkeeping."""
-    state = await backup.vault.backup_setting(STATE_KEY + ref)
+    state = await backup.vault.marks.setting(STATE_KEY + ref)
     if state:
         try:
             await backup.remote.abort_multipart(state["key"], state["uploadId"])
         finally:
-            await backup.vault.save_backup_setting(STATE_KEY + ref, None)
+            await backup.vault.marks.save_setting(STATE_KEY + ref, None)

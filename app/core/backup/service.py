@@ -71,12 +71,12 @@ class Backup:
         self._tombs_due: dict[str, dict[str, int]] = {}  # project ID -> {ref: when}: deleted, not yet written
         self._on_status: list[Callable[[], None]] = []
         self._recovering: dict[str, asyncio.Future] = {}  # ref -> its fetch, shared by every caller
-        vault.on_checksums(self.wake)
+        vault.background.on_checksums(self.wake)
 
     # -- configuration ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        record = await self.vault.backup_setting(CONFIG_KEY)
+        record = await self.vault.marks.setting(CONFIG_KEY)
         if record is None:
             return
         try:
@@ -97,10 +97,10 @@ class Backup:
                                          "and try again; nothing was changed.")
         await remote.check()
         same = config.same_target(self.config)
-        await self.vault.save_backup_setting(CONFIG_KEY, config.to_record())
+        await self.vault.marks.save_setting(CONFIG_KEY, config.to_record())
         self._use(config, remote)
         # A new place holds none of this device's media yet: everything goes there.
-        await self.vault.requeue_for_backup(None if not same else {"failed", None})
+        await self.vault.marks.requeue(None if not same else {"failed", None})
         self._stopped = self._last_error = None
         self.backoff.reset()
         self._run()
@@ -110,13 +110,13 @@ class Backup:
     def _use(self, config: BackupConfig, remote=None) -> None:
         self.config = config
         self.remote = remote or self.make_remote(config)
-        self.vault.backing_up = True
+        self.vault.marks.start()
 
     async def _turn_off(self) -> None:
         self.config = self.remote = None
         self.close()
-        await self.vault.save_backup_setting(CONFIG_KEY, None)
-        await self.vault.stop_backup()
+        await self.vault.marks.save_setting(CONFIG_KEY, None)
+        await self.vault.marks.stop()
         self._dirty.clear()
         self._stopped = self._last_error = None
         self._tell()
@@ -150,7 +150,7 @@ class Backup:
         if config is None:
             return {"enabled": False, "queued": 0, "uploading": 0, "uploaded": 0, "failed": 0, "bytesQueued": 0,
                     "lastError": self._last_error, "lastSyncAt": self._last_sync}
-        counts = await self.vault.backup_counts()
+        counts = await self.vault.marks.counts()
         counts["bytesQueued"] = await self._bytes_queued(counts["queued"])
         error = str(self._stopped) if self._stopped else self._last_error
         if error is None and counts["queued"] and not self.is_online():
@@ -166,7 +166,7 @@ class Backup:
         if queued == 0:
             value = 0
         elif count != queued and now - when >= BYTES_EVERY_S or count == -1:
-            value = await self.vault.backup_bytes_queued()
+            value = await self.vault.marks.bytes_queued()
         else:
             return value
         self._bytes_cache = (now, queued, value)
@@ -202,15 +202,15 @@ class Backup:
             self.wake()
 
     async def _settings_changed(self) -> None:
-        record = await self.vault.backup_setting(CONFIG_KEY)
+        record = await self.vault.marks.setting(CONFIG_KEY)
         if record is None:
             self.close()
             self.config = self.remote = None
-            self.vault.backing_up = False
+            self.vault.marks.pause()
         else:
             self._use(BackupConfig.from_record(record))
             # Saves made here before this tab knew carry no mark yet: queue them.
-            await self.vault.requeue_for_backup({None})
+            await self.vault.marks.requeue({None})
             self._stopped = self._last_error = None
             self._run()
         self._tell()
@@ -225,9 +225,9 @@ class Backup:
         async with self._tombstoning:  # an asset and its preview are deleted together: no lost write
             due = self._tombs_due.pop(project_id, None)
             if due:  # with those of the same burst noted meanwhile: one write for a move of 10,000
-                gone = await self.vault.backup_setting(key) or {}
+                gone = await self.vault.marks.setting(key) or {}
                 gone.update(due)
-                await self.vault.save_backup_setting(key, gone)
+                await self.vault.marks.save_setting(key, gone)
         self._dirty.setdefault(project_id, 0.0)
         self.wake()
 
@@ -291,7 +291,7 @@ class Backup:
                 task.cancel()
 
     async def _waiting_for_checksums(self) -> bool:
-        return any(m["crc32"] is None for m in await self.vault.backup_queue(UPLOAD_BATCH))
+        return any(m["crc32"] is None for m in await self.vault.marks.queue(UPLOAD_BATCH))
 
     async def _pass(self) -> bool:
         async with self._passing:
@@ -299,7 +299,7 @@ class Backup:
 
     async def _pass_once(self) -> bool:
         """Upload one batch, then write the manifests that are due; whether more is ready."""
-        queued = await self.vault.backup_queue(UPLOAD_BATCH * 4)
+        queued = await self.vault.marks.queue(UPLOAD_BATCH * 4)
         ready = [m for m in queued if m["crc32"] is not None][:UPLOAD_BATCH]
         if ready:
             await self._upload_batch(ready)
@@ -330,7 +330,7 @@ class Backup:
             if states:
                 batch = dict(states)
                 states.clear()
-                await self.vault.set_backup_states(batch)
+                await self.vault.marks.set_states(batch)
                 self._tell()
 
         async def lane() -> None:
@@ -405,14 +405,14 @@ class Backup:
 
     async def deleted_here(self, project_id: str) -> dict:
         """Refs deleted on this device that the bucket's manifest does not list as deleted yet."""
-        stored = await self.vault.backup_setting(DELETED_KEY + project_id) or {}
+        stored = await self.vault.marks.setting(DELETED_KEY + project_id) or {}
         return {**stored, **self._tombs_due.get(project_id, {})}
 
     async def _forget_deleted(self, project_id: str, sent: dict) -> None:
         async with self._tombstoning:
             gone = await self.deleted_here(project_id)
             rest = {ref: when for ref, when in gone.items() if sent.get(ref) != when}
-            await self.vault.save_backup_setting(DELETED_KEY + project_id, rest or None)
+            await self.vault.marks.save_setting(DELETED_KEY + project_id, rest or None)
 
     async def read_manifest(self, project_id: str) -> tuple[dict | None, object, str | None]:
         """(raw document for merging, checked Manifest for restoring, ETag), or Nones if there is none."""
@@ -436,10 +436,10 @@ class Backup:
         self.need_config()
         if not self.is_online():
             raise RemoteUnreachableError("This device is offline: the backup continues when it is back online.")
-        await self.vault.requeue_for_backup({"failed"})
+        await self.vault.marks.requeue({"failed"})
         self._stopped = None
         await self.vault.settled()  # previews still being made are part of what was saved
-        before = (await self.vault.backup_counts())["uploaded"]
+        before = (await self.vault.marks.counts())["uploaded"]
         downloaded = deleted = 0
         local = [p["id"] for p in await self.vault.list_projects()]
         remote = {r["id"] for r in await self.list_remote_projects() if not r.get("incomplete")}
@@ -466,7 +466,7 @@ class Backup:
                 await self.sleep(WAIT_CRC_S)
         self._last_sync = self.clock()
         self._tell()
-        after = (await self.vault.backup_counts())["uploaded"]
+        after = (await self.vault.marks.counts())["uploaded"]
         return {"uploaded": max(0, after - before - downloaded), "downloaded": downloaded, "deleted": deleted}
 
     async def restore_project(self, project_id: object) -> dict:
@@ -531,5 +531,5 @@ class Backup:
         keys.sort(key=lambda k: k["key"] != layout.manifest_key(config.prefix, project_id))
         for item in keys:
             await self.remote.delete(item["key"])
-        await self.vault.save_backup_setting(DELETED_KEY + project_id, None)
+        await self.vault.marks.save_setting(DELETED_KEY + project_id, None)
         return {"objectsDeleted": len(keys)}

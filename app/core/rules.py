@@ -1,0 +1,54 @@
+"""What an edit does to a record, written once: the vault hands these to the store, which applies
+them inside its transaction to the record as it then stands (IndexedDB or the test fake alike).
+Each returns the new record, or None to refuse the change for that record.
+
+The backup mark: a record that has one ("queued", "uploaded", "failed") is queued again by any
+change the bucket's copy must follow, and its ``rev`` goes up, so that an upload of the old
+version that ends after the change does not mark the new one sent.
+"""
+
+from __future__ import annotations
+
+from .model import THUMBNAIL_ROLE
+from .sniff import MediaType
+
+BACKUP_QUEUED, BACKUP_DONE, BACKUP_FAILED = "queued", "uploaded", "failed"
+
+
+def _requeued(old: dict, new: dict, state: str = BACKUP_QUEUED) -> dict:
+    if "backup" in new:
+        new.update(backup=state, rev=old.get("rev", 0) + 1)
+        new.pop("backupError", None)
+    return new
+
+
+def edited(changes: dict):
+    """A rename, a role or params (a file's; a preview is the vault's own)."""
+    def change(old: dict) -> dict | None:
+        if old["role"] == THUMBNAIL_ROLE:
+            return None
+        new = {**old, **changes}
+        return _requeued(old, new) if new != old else new
+    return change
+
+
+def moved(refs: set[str], project_id: str, now: int, sent: bool):
+    """Into ``project_id``: each asked file, and the preview of each (a preview asked for alone
+    is refused). ``sent``: the bucket holds it there already (another device's move)."""
+    def change(old: dict) -> dict | None:
+        if old["role"] == THUMBNAIL_ROLE and old["params"].get("thumbnailOf") not in refs:
+            return None
+        return _requeued(old, dict(old, projectId=project_id, movedAt=now), BACKUP_DONE if sent else BACKUP_QUEUED)
+    return change
+
+
+def replaced(old: dict, media: MediaType, size: int, crc: int | None, now: int) -> dict:
+    """New bytes under the same ref: a new type, size and checksum, no preview yet (its old one
+    goes), and the bucket's copy is stale."""
+    new = dict(old, mime=media.mime, size=size, crc32=crc, thumbnailRef=None, rev=old.get("rev", 0) + 1,
+               replacedAt=now)
+    new.pop("pending", None)
+    new.pop("backupError", None)
+    if "backup" in new:
+        new["backup"] = BACKUP_QUEUED
+    return new
