@@ -7,6 +7,7 @@ import asyncio
 import copy
 
 from app.core.errors import QuotaExceededError, StorageUnavailableError
+from app.core.rules import totals
 
 
 class FakeBlob:
@@ -142,10 +143,10 @@ class FakeStore:
         self._recount()
 
     def _recount(self):
-        """Project counters as the IndexedDB store keeps them in each write's transaction."""
+        """Project counters by the rule the IndexedDB store keeps them in each write's transaction."""
+        counted = totals(self.metas.values())
         for project in self.projects.values():
-            mine = [m for m in self.metas.values() if m["projectId"] == project["id"]]
-            project["assetCount"], project["bytes"] = len(mine), sum(m["size"] for m in mine)
+            project["assetCount"], project["bytes"] = counted.get(project["id"], (0, 0))
 
     async def add_to_project(self, project_id, entries, updated_at):
         await asyncio.sleep(0)

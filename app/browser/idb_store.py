@@ -18,11 +18,12 @@ import js
 from pyodide.ffi import JsException, create_proxy, to_js
 
 from app.core.errors import QuotaExceededError, StorageUnavailableError
+from app.core.rules import change_totals, totals
 from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
 from app.core.tasks import new_future, start_now
 
 from .jsconv import DomError, js_error_name, settle, to_js_record, to_py_record
-from .save_batch import SaveBatch, project_totals
+from .save_batch import SaveBatch
 from .tx_end import ended
 
 BATCH_MAX = 64  # saves in one transaction (see _take_queued)
@@ -402,7 +403,7 @@ class IdbStore:
             blobs.put(blob, meta["ref"])
         for meta, _ in entries:
             assets.put(to_js_record(meta))
-        deltas = project_totals([meta for meta, _ in entries])
+        deltas = totals([meta for meta, _ in entries])
         handlers: list = []
         if project is not None:
             count, size = deltas.pop(project["id"], (0, 0))
@@ -489,7 +490,7 @@ class IdbStore:
     async def import_project(self, project: dict, entries) -> bool:
         # add(), not put(): an ID that exists already aborts the whole transaction.
         tx = await self._tx(["projects", "assets", "blobs"], "readwrite")
-        count, size = project_totals([meta for meta, _ in entries]).get(project["id"], (0, 0))
+        count, size = totals([meta for meta, _ in entries]).get(project["id"], (0, 0))
         assets, blobs = tx.objectStore("assets"), tx.objectStore("blobs")
         for meta, blob in entries:  # Blobs before records: see SaveBatch.add (WebKit)
             blobs.add(blob, meta["ref"])
@@ -657,7 +658,7 @@ class IdbStore:
                 blobs.delete(meta["ref"])
             pending[0] -= 1
             if pending[0] == 0:
-                _bump(projects, project_totals([m for (_, m, _), ok in zip(items, attached) if ok]), handlers=handlers)
+                _bump(projects, totals([m for (_, m, _), ok in zip(items, attached) if ok]), handlers=handlers)
 
         for _, meta, blob in items:  # Blobs before any other request: see SaveBatch.add (WebKit)
             blobs.put(blob, meta["ref"])
@@ -704,9 +705,8 @@ class IdbStore:
         handlers: list = []
 
         def moved(old, thumb) -> None:
-            count, size = (-1, meta["size"] - old["size"] - thumb["size"]) if thumb else (0, meta["size"] - old["size"])
-            _bump(projects, {meta["projectId"]: (count, size)}, updated_at={meta["projectId"]: meta["replacedAt"]},
-                  handlers=handlers)
+            _bump(projects, change_totals([meta], [old] + ([thumb] if thumb else [])),
+                  updated_at={meta["projectId"]: meta["replacedAt"]}, handlers=handlers)
 
         def got_thumb(event, old):
             thumb = to_py_record(event.target.result)
@@ -791,12 +791,8 @@ class IdbStore:
             outcome["refused"] = [old["ref"] for old, new in news if new is None]
             if outcome["refused"] or not news:
                 return
-            deltas: dict[str, tuple[int, int]] = {}
-            for old, new in news:
-                for pid, sign, size in ((old["projectId"], -1, old["size"]), (project_id, 1, new["size"])):
-                    count, total = deltas.get(pid, (0, 0))
-                    deltas[pid] = (count + sign, total + sign * size)
-            _bump(projects, deltas, updated_at={project_id: updated_at}, handlers=handlers)
+            _bump(projects, change_totals([new for _, new in news], [old for old, _ in news]),
+                  updated_at={project_id: updated_at}, handlers=handlers)
             outcome["moved"] = [(old["projectId"], new) for old, new in news]
             records = [new for _, new in news]
             # A slice of puts per request event (the transaction stays active in its own
@@ -835,7 +831,7 @@ class IdbStore:
             dropped.append(meta)
 
         def done() -> None:
-            _bump(projects, {pid: (-count, -size) for pid, (count, size) in project_totals(dropped).items()},
+            _bump(projects, change_totals(removed=dropped),
                   handlers=handlers)
 
         def got_thumb(event):
@@ -934,15 +930,15 @@ def _apply(db, tx, step: dict) -> list:
 
 def _count_assets(tx) -> list:
     projects, assets = tx.objectStore("projects"), tx.objectStore("assets")
-    totals: dict = {}
+    counted: dict = {}
 
     def got_assets(event):
-        totals.update(project_totals(to_py_record(event.target.result) or []))
+        counted.update(totals(to_py_record(event.target.result) or []))
         projects.getAll().onsuccess = on_projects
 
     def got_projects(event):
         for project in to_py_record(event.target.result) or []:
-            count, size = totals.get(project["id"], (0, 0))
+            count, size = counted.get(project["id"], (0, 0))
             projects.put(to_js_record(dict(project, assetCount=count, bytes=size)))
 
     on_assets, on_projects = create_proxy(got_assets), create_proxy(got_projects)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from pyodide.ffi import create_proxy
 
+from app.core.rules import totals
+
 from .jsconv import DomError, to_js_record
 from .tx_end import watch
 
@@ -86,7 +88,7 @@ class SaveBatch:
             else:
                 self.assets.put(to_js_record(record))
                 stored.append(record)
-        deltas = project_totals(stored)
+        deltas = totals(stored)
         for project_id, project in self._existing.items():
             count, size = deltas.get(project_id, (0, 0))
             project.updatedAt = self._wanted[project_id]
@@ -122,12 +124,3 @@ def _value(meta) -> dict | None:
     if isinstance(meta, dict):
         return meta
     return None if meta.cancelled() or meta.exception() is not None else meta.result()
-
-
-def project_totals(metas) -> dict:
-    """Per project ID, (count, bytes) of these records."""
-    out: dict = {}
-    for meta in metas:
-        count, size = out.get(meta["projectId"], (0, 0))
-        out[meta["projectId"]] = (count + 1, size + meta["size"])
-    return out

@@ -2,6 +2,10 @@
 them inside its transaction to the record as it then stands (IndexedDB or the test fake alike).
 Each returns the new record, or None to refuse the change for that record.
 
+A project's counters (``assetCount``, ``bytes``), kept on its record in the transaction of every
+write so that listing projects reads no asset: ``totals`` and ``change_totals``. A project's count
+is of its files, as its page shows them; its bytes include their previews, what it takes up.
+
 The backup mark: a record that has one ("queued", "uploaded", "failed") is queued again by any
 change the bucket's copy must follow, and its ``rev`` goes up, so that an upload of the old
 version that ends after the change does not mark the new one sent.
@@ -52,3 +56,27 @@ def replaced(old: dict, media: MediaType, size: int, crc: int | None, now: int) 
     if "backup" in new:
         new["backup"] = BACKUP_QUEUED
     return new
+
+
+def is_file(meta: dict) -> bool:
+    """A file a person saved or made, as opposed to a preview the vault made of one."""
+    return meta.get("role") != THUMBNAIL_ROLE
+
+
+def totals(metas) -> dict[str, tuple[int, int]]:
+    """Per project ID, (files, bytes) of these records: previews add bytes, not files."""
+    out: dict = {}
+    for meta in metas:
+        count, size = out.get(meta["projectId"], (0, 0))
+        out[meta["projectId"]] = (count + is_file(meta), size + meta["size"])
+    return out
+
+
+def change_totals(added=(), removed=()) -> dict[str, tuple[int, int]]:
+    """Per project ID, what its counters gain (negative: lose) when ``added`` records are
+    written and ``removed`` ones go (a record moved or given new bytes is in both)."""
+    out = totals(added)
+    for project_id, (count, size) in totals(removed).items():
+        have, total = out.get(project_id, (0, 0))
+        out[project_id] = (have - count, total - size)
+    return {pid: delta for pid, delta in out.items() if delta != (0, 0)}

@@ -28,6 +28,9 @@ MIGRATIONS: list[tuple[int, list[dict]]] = [
     # and the deletions not yet in a manifest live in a store of their own, never in localStorage.
     (4, [{"op": "createIndex", "store": "assets", "index": "byBackup", "keyPath": "backup"},
          {"op": "createStore", "store": "settings"}]),
+    # A project's assetCount counts its files, not their previews (app.core.rules.totals): the
+    # projects list said "16 files" of a project whose page showed 8.
+    (5, [{"op": "countAssets"}]),
 ]
 
 DB_VERSION = MIGRATIONS[-1][0]

@@ -114,7 +114,7 @@ def test_a_generation_tracked_through_the_bridge_ends_stored_and_failed(vault):
         assert meta["params"]["fileId"] == f["fileId"] and meta["projectId"] == gen["projectId"]
         assert meta["thumbnailRef"]  # the provider's thumbnail, stored beside it
     [project] = [p for p in vault.call("listProjects") if p["id"] == gen["projectId"]]
-    assert project["assetCount"] == 4  # two frames and their two thumbnails
+    assert project["assetCount"] == 2  # two frames (their thumbnails add bytes, not files)
 
 
 def test_a_503_with_retry_after_is_honoured(page, server):

@@ -162,8 +162,13 @@ def test_delete_project_frees_its_assets(vault):
     keep = vault.call("createProject", {"title": "Keep"})
     drop = vault.call("createProject", {"title": "Drop me"})
     kept = vault.call("saveDataUrl", keep, data_url(image_bytes(seed=1), "image/png"))
-    dropped = [vault.call("saveDataUrl", drop, data_url(wav_bytes(0.2 + i / 10), "audio/wav")) for i in range(3)]
+    dropped = [vault.call("saveDataUrl", drop, data_url(image_bytes(seed=2 + i), "image/png")) for i in range(3)]
+    vault.wait_thumbnails(drop, 3)
+    # Files are counted alike everywhere: not their previews (the list once said 6 here).
+    vault.open("#/")
+    expect(vault.page.locator(".project-card", has_text="Drop me")).to_contain_text("3 files ·")
     vault.open(f"#/project/{drop}")
+    expect(vault.page.locator("#project-summary")).to_contain_text("3 files")
     vault.page.click("#delete-project")
     expect(vault.page.locator("#delete-project")).to_contain_text("Really delete it and its 3 files?")
     vault.page.click("#delete-project")
@@ -289,7 +294,8 @@ def test_saves_awaited_in_turn_and_made_in_one_burst_all_land_whole(vault):
     vault.wait_thumbnails(pid, 160)
     everything = vault.call("listAssets", pid)
     project = next(p for p in vault.call("listProjects") if p["id"] == pid)
-    assert (project["assetCount"], project["bytes"]) == (len(everything), sum(m["size"] for m in everything))
+    files = [m for m in everything if m["role"] != "thumbnail"]
+    assert (project["assetCount"], project["bytes"]) == (len(files), sum(m["size"] for m in everything))
 
 
 def test_the_usage_bar_says_how_much_is_stored_of_what_the_browser_allows(vault):

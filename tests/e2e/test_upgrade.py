@@ -61,11 +61,10 @@ def test_a_version_1_database_gets_project_counters_and_keeps_every_byte(page, s
     page.evaluate(V1_DATABASE, [project, assets])
     vault = VaultPage(page, server.url).open()
     [summary] = vault.call("listProjects")
-    # The frame's preview may have landed already (it did in Firefox): the counters then hold it.
-    preview = vault.call("getMeta", "a_png")["thumbnailRef"] if summary["assetCount"] == 3 else None
+    # The frame's preview may have landed already (it did in Firefox): the bytes then hold it.
+    preview = vault.call("getMeta", "a_png")["thumbnailRef"] if summary["bytes"] > len(png) + len(wav) else None
     extra = vault.call("getMeta", preview)["size"] if preview else 0
-    assert (summary["id"], summary["assetCount"], summary["bytes"]) == (
-        "p_old", 2 + bool(preview), len(png) + len(wav) + extra)
+    assert (summary["id"], summary["assetCount"], summary["bytes"]) == ("p_old", 2, len(png) + len(wav) + extra)
     assert vault.blob_sha256("a_png") == sha256(png) and vault.blob_sha256("a_wav") == sha256(wav)
     # The old records were owed their checksums and the frame its preview: marked in the
     # upgrade, done after it, unmarked when done.
@@ -77,6 +76,65 @@ def test_a_version_1_database_gets_project_counters_and_keeps_every_byte(page, s
         vault.page.wait_for_timeout(100)
     assert metas["a_png"]["crc32"] == zlib.crc32(png) and metas["a_wav"]["crc32"] == zlib.crc32(wav)
     assert vault.page.evaluate(PENDING_MARKS) == 0
-    assert vault.call("listProjects")[0]["assetCount"] == 3  # with the frame's preview
+    preview = metas["a_png"]["thumbnailRef"]
+    assert (vault.call("listProjects")[0]["assetCount"], vault.call("listProjects")[0]["bytes"]) == (
+        2, len(png) + len(wav) + metas[preview]["size"])  # files; the frame's preview adds bytes
     vault.call("saveDataUrl", "p_old", "data:audio/wav;base64," + base64.b64encode(wav).decode())
-    assert vault.call("listProjects")[0]["assetCount"] == 4
+    assert vault.call("listProjects")[0]["assetCount"] == 3
+
+
+# Version 4, whose project counters counted previews as files.
+V4_DATABASE = """async ([project, assets]) => {
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open("asset-vault", 4);
+    open.onupgradeneeded = () => {
+      const d = open.result;
+      d.createObjectStore("projects", {keyPath: "id"});
+      const a = d.createObjectStore("assets", {keyPath: "ref"});
+      d.createObjectStore("blobs");
+      d.createObjectStore("settings");
+      a.createIndex("byProject", ["projectId", "createdAt"]);
+      a.createIndex("byProjectKind", ["projectId", "kind", "createdAt"]);
+      a.createIndex("byPending", "pending");
+      a.createIndex("byBackup", "backup");
+    };
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const tx = db.transaction(["projects", "assets", "blobs"], "readwrite");
+  tx.objectStore("projects").put(project);
+  for (const [meta, b64] of assets) {
+    tx.objectStore("assets").put(meta);
+    tx.objectStore("blobs").put(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], {type: meta.mime}), meta.ref);
+  }
+  await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+  db.close();
+}"""
+
+
+@pytest.mark.bridge
+def test_a_version_4_database_counts_files_not_their_previews(page, server):
+    import base64
+    frames = [image_bytes("PNG", (50, 40), seed=s) for s in (1, 2)]
+    thumbs = [image_bytes("JPEG", (20, 16), seed=s) for s in (1, 2)]
+    at = 1_700_000_000_000
+
+    def meta(n, ref, data, role, mime, params, thumb):
+        return {"ref": ref, "projectId": "p_v4", "kind": "image", "role": role, "name": f"{ref}.bin", "mime": mime,
+                "size": len(data), "crc32": zlib.crc32(data), "createdAt": at + n, "params": params,
+                "thumbnailRef": thumb}
+
+    assets = [meta(1, "a_f1", frames[0], "frame", "image/png", {}, "a_t1"),
+              meta(2, "a_f2", frames[1], "frame", "image/png", {}, "a_t2"),
+              meta(3, "a_t1", thumbs[0], "thumbnail", "image/jpeg", {"thumbnailOf": "a_f1"}, None),
+              meta(4, "a_t2", thumbs[1], "thumbnail", "image/jpeg", {"thumbnailOf": "a_f2"}, None)]
+    total = sum(len(b) for b in frames + thumbs)
+    project = {"id": "p_v4", "title": "From v4", "prompt": "", "style": "", "mood": "", "durationSec": None,
+               "frameCount": None, "status": "active", "createdAt": at, "updatedAt": at,
+               "assetCount": 4, "bytes": total}  # as version 4 kept them: previews counted
+    page.goto(server.url + "static/icon.svg")
+    page.evaluate(V4_DATABASE, [project, [[m, base64.b64encode(d).decode()] for m, d in zip(assets, frames + thumbs)]])
+    vault = VaultPage(page, server.url).open()
+    [summary] = vault.call("listProjects")
+    assert (summary["assetCount"], summary["bytes"]) == (2, total)
+    assert sorted(m["ref"] for m in vault.call("listAssets", "p_v4")) == ["a_f1", "a_f2", "a_t1", "a_t2"]

@@ -31,8 +31,8 @@ def test_files_move_with_their_previews_under_the_same_refs_and_both_counts_foll
     assert run(harness.vault.get_meta(refs[0]))["thumbnailRef"] == previews[0]
     pa, pb = run(harness.vault.get_project(a)), run(harness.vault.get_project(b))
     sizes = {r: harness.store.metas[r]["size"] for r in refs + previews}
-    assert (pa["assetCount"], pa["bytes"]) == (2, sizes[refs[2]] + sizes[previews[2]])
-    assert (pb["assetCount"], pb["bytes"]) == (4, sum(sizes[r] for r in refs[:2] + previews[:2]))
+    assert (pa["assetCount"], pa["bytes"]) == (1, sizes[refs[2]] + sizes[previews[2]])  # files; bytes of all
+    assert (pb["assetCount"], pb["bytes"]) == (2, sum(sizes[r] for r in refs[:2] + previews[:2]))
     assert pb["updatedAt"] == harness.now[0]
     assert sorted((c["ref"], c["action"], c["projectId"], c["fromProjectId"]) for c in seen) == \
         sorted((r, "moved", b, a) for r in refs[:2] + previews[:2])
@@ -66,8 +66,10 @@ def test_a_preview_made_after_its_file_moved_lands_beside_it(harness, run):
     run(harness.vault.settled())
     preview = harness.store.metas[ref]["thumbnailRef"]
     assert preview and harness.store.metas[preview]["projectId"] == b
-    assert run(harness.vault.get_project(a))["assetCount"] == 0
-    assert run(harness.vault.get_project(b))["assetCount"] == 2
+    pa, pb = run(harness.vault.get_project(a)), run(harness.vault.get_project(b))
+    assert (pa["assetCount"], pa["bytes"]) == (0, 0)
+    sizes = harness.store.metas[ref]["size"] + harness.store.metas[preview]["size"]
+    assert (pb["assetCount"], pb["bytes"]) == (1, sizes)
 
 
 def test_a_backed_up_file_moved_is_sent_again_under_its_new_project(harness, run):

@@ -152,7 +152,7 @@ class ProjectView:
         self.prompt.hidden = not project.get("prompt")
 
     def _summarise(self, project: dict) -> None:
-        self.asset_count = project.get("assetCount", 0)  # with previews: what deleting removes
+        self.asset_count = project.get("assetCount", 0)  # its files, as the grid shows them
         self.bytes = project.get("bytes", 0)
         self._count()
 
@@ -435,8 +435,9 @@ class ProjectView:
                 return
 
             async def delete():
+                files = self.asset_count  # result's assetsDeleted counts the previews too
                 result = await self.shell.vault.delete_project(self.project_id)
-                self.shell.notify(f"Deleted the project: {fmt.count(result['assetsDeleted'], 'file')}, "
+                self.shell.notify(f"Deleted the project: {fmt.count(files, 'file')}, "
                                   f"{fmt.size(result['bytesFreed'])} freed.")
                 js.location.hash = "#/"
                 self.shell.refresh_usage()

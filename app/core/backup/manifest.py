@@ -20,6 +20,7 @@ from ..archive import FORMAT, FORMAT_VERSION, Manifest, read_manifest
 from ..errors import InvalidArchiveError
 from ..ids import is_valid_ref
 from ..model import PROJECT_FIELDS
+from ..rules import is_file
 from .layout import asset_path
 
 PROJECT_KEYS = ("id", *PROJECT_FIELDS, "status", "createdAt", "updatedAt")
@@ -80,4 +81,4 @@ def summary(doc: dict) -> dict:
     project = doc.get("project") or {}
     assets = doc.get("assets") or []
     return {"id": project.get("id"), "title": project.get("title") or "", "updatedAt": project.get("updatedAt"),
-            "assetCount": len(assets), "bytes": sum(a["size"] for a in assets)}
+            "assetCount": sum(map(is_file, assets)), "bytes": sum(a["size"] for a in assets)}
