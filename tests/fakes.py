@@ -7,7 +7,7 @@ import asyncio
 import copy
 
 from app.core.errors import QuotaExceededError, StorageUnavailableError
-from app.core.rules import totals
+from app.core.rules import backup_settled, deletion, remarked, takes_preview, totals
 
 
 class FakeBlob:
@@ -182,7 +182,7 @@ class FakeStore:
         await asyncio.sleep(0)
         attached = []
         for parent_ref, meta, blob in items:
-            ok = parent_ref in self.metas and not self.metas[parent_ref].get("thumbnailRef")
+            ok = takes_preview(self.metas.get(parent_ref))
             if ok:
                 meta["projectId"] = self.metas[parent_ref]["projectId"]  # moved since the preview was made
                 self.metas[meta["ref"]] = copy.deepcopy(meta)
@@ -215,13 +215,9 @@ class FakeStore:
     async def mark_backup(self, state, only):
         await asyncio.sleep(0)
         count = 0
-        for meta in self.metas.values():
-            if only is None or meta.get("backup") in only:
-                meta.pop("backupError", None)
-                if state is None:
-                    meta.pop("backup", None)
-                else:
-                    meta["backup"] = state
+        for ref, meta in self.metas.items():
+            if (new := remarked(meta, state, only)) is not None:
+                self.metas[ref] = new
                 count += 1
         return count
 
@@ -235,10 +231,8 @@ class FakeStore:
         changed = {}
         for ref, fields in states.items():
             meta = self.metas.get(ref)
-            fields = dict(fields)
-            if meta is not None and "backup" in meta and fields.pop("ifRev", meta.get("rev", 0)) == meta.get("rev", 0):
-                meta.pop("backupError", None)
-                meta.update(copy.deepcopy(fields))
+            if meta is not None and (new := backup_settled(meta, copy.deepcopy(fields))) is not None:
+                self.metas[ref] = new
                 changed[ref] = meta["projectId"]
         return changed
 
@@ -312,8 +306,8 @@ class FakeStore:
         meta = self.metas.get(ref)
         if meta is None:
             return None
-        doomed = [ref] + ([meta["thumbnailRef"]] if meta.get("thumbnailRef") in self.metas else [])
-        parent = meta["params"].get("thumbnailOf") if meta["role"] == "thumbnail" else None
+        along, parent = deletion(meta)
+        doomed = [ref] + [r for r in along if r in self.metas]
         if parent in self.metas:
             self.metas[parent]["thumbnailRef"] = None
         for r in doomed:

@@ -18,7 +18,7 @@ import js
 from pyodide.ffi import JsException, create_proxy, to_js
 
 from app.core.errors import QuotaExceededError, StorageUnavailableError
-from app.core.rules import change_totals, totals
+from app.core.rules import backup_settled, change_totals, deletion, remarked, takes_preview, totals
 from app.core.schema import DB_NAME, DB_VERSION, MIGRATIONS
 from app.core.tasks import new_future, start_now
 
@@ -565,13 +565,8 @@ class IdbStore:
 
         def got(event):
             for meta in to_py_record(event.target.result) or []:
-                if only is None or meta.get("backup") in only:
-                    meta.pop("backupError", None)
-                    if state is None:
-                        meta.pop("backup", None)
-                    else:
-                        meta["backup"] = state
-                    assets.put(to_js_record(meta))
+                if (new := remarked(meta, state, only)) is not None:
+                    assets.put(to_js_record(new))
                     count[0] += 1
 
         with _handler(got) as on_all:
@@ -591,18 +586,10 @@ class IdbStore:
         changed = {}
 
         def got(event):
-            meta = event.target.result
-            if meta is not None and js.Reflect.has(meta, "backup"):
-                ref = str(meta.ref)
-                fields = dict(states[ref])
-                # An upload of bytes since replaced (replace_blob) must not mark the new ones sent.
-                rev = js.Reflect.get(meta, "rev") or 0
-                if fields.pop("ifRev", rev) != rev:
-                    return
-                js.Reflect.deleteProperty(meta, "backupError")
-                js.Object.assign(meta, to_js_record(fields))
-                assets.put(meta)
-                changed[ref] = str(meta.projectId)
+            meta = to_py_record(event.target.result)
+            if meta is not None and (new := backup_settled(meta, states[meta["ref"]])) is not None:
+                assets.put(to_js_record(new))
+                changed[meta["ref"]] = meta["projectId"]
 
         with _handler(got) as on_meta:
             for ref in states:
@@ -647,7 +634,7 @@ class IdbStore:
             parent_ref, meta, _ = items[index]
             if parent is not None:
                 unmark = parent_ref in finished and js.Reflect.deleteProperty(parent, "pending")
-                if not parent.thumbnailRef:
+                if takes_preview(to_py_record(parent)):
                     parent.thumbnailRef = meta["ref"]
                     meta["projectId"] = str(parent.projectId)  # moved since the preview was made
                     assets.put(to_js_record(meta))
@@ -851,12 +838,13 @@ class IdbStore:
             if meta is None:
                 return
             drop(meta)
-            if meta.get("thumbnailRef"):
-                assets.get(meta["thumbnailRef"]).onsuccess = on_thumb
-            else:
+            along, parent = deletion(meta)
+            for thumb in along:
+                assets.get(thumb).onsuccess = on_thumb
+            if not along:
                 done()
-            if meta["role"] == "thumbnail" and meta["params"].get("thumbnailOf"):
-                assets.get(meta["params"]["thumbnailOf"]).onsuccess = on_parent
+            if parent:
+                assets.get(parent).onsuccess = on_parent
 
         with _handler(got_meta) as on_meta, _handler(got_thumb) as on_thumb, \
                 _handler(unlink_parent) as on_parent:

@@ -222,12 +222,8 @@ class Background:
         while self._crc_queue:
             await self._turn()
             batch = self._take_crc_batch()
-            if not batch:
-                continue
-            try:
-                await self._store_checksums(batch)
-            except Exception as err:  # the assets themselves are stored; this is derived data
-                print(f"checksums for {len(batch)} assets failed: {err!r}")
+            if batch:
+                await _derived("checksums", len(batch), self._store_checksums(batch))
 
     def _take_crc_batch(self) -> list[tuple[dict, Blob]]:
         batch, total = [], 0
@@ -269,12 +265,8 @@ class Background:
                 batch = []
                 while len(batch) < THUMB_BATCH and self._live(self._thumb_queue):
                     batch.append(self._thumb_queue.popleft())
-                if not batch:
-                    continue
-                try:
-                    await self._make_thumbnails(batch)
-                except Exception as err:  # the assets themselves are stored; this is derived data
-                    print(f"previews for {len(batch)} assets failed: {err!r}")
+                if batch:
+                    await _derived("previews", len(batch), self._make_thumbnails(batch))
             await self._stored_previews()
             if not self._thumb_queue:  # none queued while the last were stored
                 return
@@ -310,14 +302,18 @@ class Background:
         await self._attach(pairs, self._settle_jobs(meta["ref"] for meta, _ in pairs))
 
     async def _stored_one(self) -> None:
-        try:
-            await self._storing.popleft()
-        except Exception as err:  # the assets themselves are stored; this is derived data
-            print(f"storing previews failed: {err!r}")
+        await _derived("storing previews", 1, self._storing.popleft())
 
     async def _stored_previews(self) -> None:
         while self._storing:
             await self._stored_one()
+
+
+async def _derived(what: str, count: int, work) -> None:
+    try:
+        await work
+    except Exception as err:  # the assets themselves are stored; this is derived data
+        print(f"{what} for {count} assets failed: {err!r}")
 
 
 def _now() -> float:

@@ -46,6 +46,42 @@ def moved(refs: set[str], project_id: str, now: int, sent: bool):
     return change
 
 
+def deletion(meta: dict) -> tuple[list[str], str | None]:
+    """What deleting ``meta`` takes along: a file's preview goes with it; a preview deleted alone
+    leaves its file (returned, to be unlinked) without one."""
+    along = [meta["thumbnailRef"]] if meta.get("thumbnailRef") else []
+    parent = meta["params"].get("thumbnailOf") if meta["role"] == THUMBNAIL_ROLE else None
+    return along, parent
+
+
+def takes_preview(parent: dict | None) -> bool:
+    """A preview is stored for a file still there and without one (a provider's came first, say)."""
+    return parent is not None and not parent.get("thumbnailRef")
+
+
+def remarked(meta: dict, state: str | None, only: set | None) -> dict | None:
+    """Backup turned on, off, or a retry: ``meta`` with mark ``state`` (None: no mark), if its
+    mark is one of ``only`` (None: any); else None, unchanged."""
+    if only is not None and meta.get("backup") not in only:
+        return None
+    new = {k: v for k, v in meta.items() if k not in ("backupError", "backup")}
+    if state is not None:
+        new["backup"] = state
+    return new
+
+
+def backup_settled(meta: dict, fields: dict) -> dict | None:
+    """An upload's outcome ({"backup": state, "backupError"?, "ifRev"?}) applied to ``meta``; None
+    if backup was turned off meanwhile, or the record changed since the upload began (its rev is
+    not ``ifRev``: an upload of bytes since replaced must not mark the new ones sent)."""
+    fields = dict(fields)
+    if "backup" not in meta or fields.pop("ifRev", meta.get("rev", 0)) != meta.get("rev", 0):
+        return None
+    new = {k: v for k, v in meta.items() if k != "backupError"}
+    new.update(fields)
+    return new
+
+
 def replaced(old: dict, media: MediaType, size: int, crc: int | None, now: int) -> dict:
     """New bytes under the same ref: a new type, size and checksum, no preview yet (its old one
     goes), and the bucket's copy is stale."""

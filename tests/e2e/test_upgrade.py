@@ -7,17 +7,14 @@ import pytest
 from tests.e2e.vault_page import VaultPage, sha256
 from tests.media import image_bytes, wav_bytes
 
-# Version 1 of the schema, as the first release created it, with data in it.
-V1_DATABASE = """async ([project, assets]) => {
+# A database as an earlier version of the vault left it: its version, stores and indexes, and data.
+OLD_DATABASE = """async ([version, stores, indexes, project, assets]) => {
   const db = await new Promise((resolve, reject) => {
-    const open = indexedDB.open("asset-vault", 1);
+    const open = indexedDB.open("asset-vault", version);
     open.onupgradeneeded = () => {
       const d = open.result;
-      d.createObjectStore("projects", {keyPath: "id"});
-      const a = d.createObjectStore("assets", {keyPath: "ref"});
-      d.createObjectStore("blobs");
-      a.createIndex("byProject", ["projectId", "createdAt"]);
-      a.createIndex("byProjectKind", ["projectId", "kind", "createdAt"]);
+      for (const [name, keyPath] of stores) d.createObjectStore(name, keyPath ? {keyPath} : {});
+      for (const [name, keyPath] of indexes) open.transaction.objectStore("assets").createIndex(name, keyPath);
     };
     open.onsuccess = () => resolve(open.result);
     open.onerror = () => reject(open.error);
@@ -31,6 +28,10 @@ V1_DATABASE = """async ([project, assets]) => {
   await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
   db.close();
 }"""
+V1_STORES = [["projects", "id"], ["assets", "ref"], ["blobs", None]]
+V1_INDEXES = [["byProject", ["projectId", "createdAt"]], ["byProjectKind", ["projectId", "kind", "createdAt"]]]
+V4_STORES = V1_STORES + [["settings", None]]
+V4_INDEXES = V1_INDEXES + [["byPending", "pending"], ["byBackup", "backup"]]
 
 
 PENDING_MARKS = """async () => {
@@ -58,7 +59,7 @@ def test_a_version_1_database_gets_project_counters_and_keeps_every_byte(page, s
     assets = [[meta("a_png", png, "image", "image/png", 1_700_000_000_001), base64.b64encode(png).decode()],
               [meta("a_wav", wav, "audio", "audio/wav", 1_700_000_000_002), base64.b64encode(wav).decode()]]
     page.goto(server.url + "static/icon.svg")  # the origin, before the vault ever ran there
-    page.evaluate(V1_DATABASE, [project, assets])
+    page.evaluate(OLD_DATABASE, [1, V1_STORES, V1_INDEXES, project, assets])
     vault = VaultPage(page, server.url).open()
     [summary] = vault.call("listProjects")
     # The frame's preview may have landed already (it did in Firefox): the bytes then hold it.
@@ -83,35 +84,6 @@ def test_a_version_1_database_gets_project_counters_and_keeps_every_byte(page, s
     assert vault.call("listProjects")[0]["assetCount"] == 3
 
 
-# Version 4, whose project counters counted previews as files.
-V4_DATABASE = """async ([project, assets]) => {
-  const db = await new Promise((resolve, reject) => {
-    const open = indexedDB.open("asset-vault", 4);
-    open.onupgradeneeded = () => {
-      const d = open.result;
-      d.createObjectStore("projects", {keyPath: "id"});
-      const a = d.createObjectStore("assets", {keyPath: "ref"});
-      d.createObjectStore("blobs");
-      d.createObjectStore("settings");
-      a.createIndex("byProject", ["projectId", "createdAt"]);
-      a.createIndex("byProjectKind", ["projectId", "kind", "createdAt"]);
-      a.createIndex("byPending", "pending");
-      a.createIndex("byBackup", "backup");
-    };
-    open.onsuccess = () => resolve(open.result);
-    open.onerror = () => reject(open.error);
-  });
-  const tx = db.transaction(["projects", "assets", "blobs"], "readwrite");
-  tx.objectStore("projects").put(project);
-  for (const [meta, b64] of assets) {
-    tx.objectStore("assets").put(meta);
-    tx.objectStore("blobs").put(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], {type: meta.mime}), meta.ref);
-  }
-  await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
-  db.close();
-}"""
-
-
 @pytest.mark.bridge
 def test_a_version_4_database_counts_files_not_their_previews(page, server):
     import base64
@@ -131,9 +103,10 @@ def test_a_version_4_database_counts_files_not_their_previews(page, server):
     total = sum(len(b) for b in frames + thumbs)
     project = {"id": "p_v4", "title": "From v4", "prompt": "", "style": "", "mood": "", "durationSec": None,
                "frameCount": None, "status": "active", "createdAt": at, "updatedAt": at,
-               "assetCount": 4, "bytes": total}  # as version 4 kept them: previews counted
+               "assetCount": 4, "bytes": total}
     page.goto(server.url + "static/icon.svg")
-    page.evaluate(V4_DATABASE, [project, [[m, base64.b64encode(d).decode()] for m, d in zip(assets, frames + thumbs)]])
+    stored = [[m, base64.b64encode(d).decode()] for m, d in zip(assets, frames + thumbs)]
+    page.evaluate(OLD_DATABASE, [4, V4_STORES, V4_INDEXES, project, stored])  # counters: previews counted
     vault = VaultPage(page, server.url).open()
     [summary] = vault.call("listProjects")
     assert (summary["assetCount"], summary["bytes"]) == (2, total)
