@@ -18,7 +18,7 @@ from app.browser.s3 import S3Remote
 from app.browser.snapshot import StartupSnapshot
 from app.browser.bridge import Bridge
 from app.browser.changes import ChangeRelay
-from app.browser.idb_store import IdbStore
+from app.browser.idb import IdbStore
 from app.browser.local_kv import LocalStorageKV
 from app.browser.thumbnails import BrowserThumbnails
 from app.browser.ui.backup_panel import BackupPanel
