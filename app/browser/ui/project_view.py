@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import js
-
-from app.core import fmt, transfer
-from app.core.browse import KINDS, Browse, Listing, roles
-from app.core.errors import InvalidInputError, NotFoundError, VaultError
-from app.core.model import PROJECT_FIELDS, THUMBNAIL_ROLE
+from app.core import fmt
+from app.core.browse import Browse, Listing
+from app.core.errors import InvalidInputError, NotFoundError
+from app.core.model import THUMBNAIL_ROLE
 from app.core.selection import Selection
 
+from .add_zone import AddZone
 from .asset_grid import AssetGrid
-from .asset_view import ask_regenerate, recalled_focus, replace_from_file
-from .dom import Scope, accept_drops, by_id, h, save_as
-from .picking import SelectionBar, delete_with_undo
+from .asset_view import recalled_focus
+from .browse_bar import BrowseBar
+from .dom import Scope, by_id, h
+from .project_head import ProjectHead
 from .search_view import warm_search
 
 FIRST_CHUNK = 400  # records (frames and their previews): more than a screen of cards
 
 
-SORT_CHOICES = (("order", "Frame order"), ("created", "Oldest first"), ("-created", "Newest first"),
-                ("name", "Name A–Z"), ("-name", "Name Z–A"), ("-size", "Largest first"), ("size", "Smallest first"))
-KIND_CHOICES = (("", "All kinds"),) + tuple((k, k.capitalize() + ("" if k == "audio" else "s")) for k in KINDS)
+class ProjectView(ProjectHead, BrowseBar, AddZone):
+    """The page; its head, browse bar and add zone are mixins of their own modules."""
 
-
-class ProjectView:
     def __init__(self, shell, project_id: str, query: str = ""):
         self.shell = shell
         self.project_id = project_id
@@ -142,20 +139,6 @@ class ProjectView:
         self._summarise(project)
         return True
 
-    def _head(self, project: dict) -> None:
-        if not self.editing:  # its fields as they now stand (edited here, or in another tab)
-            fresh = self._project_form(project)
-            self.form.replaceWith(fresh)
-            self.form = fresh
-        self.title.textContent = project["title"]
-        self.prompt.textContent = project.get("prompt") or ""
-        self.prompt.hidden = not project.get("prompt")
-
-    def _summarise(self, project: dict) -> None:
-        self.asset_count = project.get("assetCount", 0)  # its files, as the grid shows them
-        self.bytes = project.get("bytes", 0)
-        self._count()
-
     def _count(self) -> None:
         total = len(self.listing.metas)
         if self.shell.doomed:  # deleted, Undo still offered: not counted
@@ -225,56 +208,6 @@ class ProjectView:
 
     # -- sort, filters, search -------------------------------------------------------------
 
-    def _browse_bar(self):
-        if self.bar is not None:
-            self._role_options()
-            return self.bar
-        spec, on = self.spec, self.zone_scope.on
-        self.search_input = h("input", {"type": "search", "id": "search-input", "value": spec.q,
-                                  "placeholder": "Search names, prompts, params…", "aria-label": "Search this project"})
-        self.search_input.addEventListener("input", on(lambda _e: self._browse(q=str(self.search_input.value))))
-        current = ("-" if spec.descending else "") + spec.sort
-        self.sort_select = h("select", {"id": "sort-select", "aria-label": "Sort by"},
-                      *[h("option", {"value": value, "selected": value == current}, label) for value, label in SORT_CHOICES])
-        self.sort_select.addEventListener("change", on(lambda _e: self._browse(**_sort_fields(str(self.sort_select.value)))))
-        self.kind_select = h("select", {"id": "kind-select", "aria-label": "Show kind"},
-                      *[h("option", {"value": value, "selected": value == spec.kind}, label) for value, label in KIND_CHOICES])
-        self.kind_select.addEventListener("change", on(lambda _e: self._browse(kind=str(self.kind_select.value))))
-        self.role_select = h("select", {"id": "role-select", "aria-label": "Show role"})
-        self.role_select.addEventListener("change", on(lambda _e: self._browse(role=str(self.role_select.value))))
-        self.selection_bar = SelectionBar(self)
-        self.bar = h("div", {"class": "browse"},
-                     h("div", {"class": "find", "role": "search", "aria-label": "Find files in this project"},
-                       self.search_input, self.sort_select, self.kind_select, self.role_select),
-                     self.selection_bar.el)
-        self._role_options()
-        return self.bar
-
-    def _role_options(self) -> None:
-        if self.bar is None:
-            return
-        present = roles(self.listing.metas)
-        if self.spec.role and self.spec.role not in present:
-            present.append(self.spec.role)  # from the link: kept, so the view says what it filters by
-        wanted = [""] + present
-        if [str(o.value) for o in self.role_select.options] == wanted:
-            return
-        self.role_select.replaceChildren(*[h("option", {"value": r, "selected": r == self.spec.role},
-                                      r or "All roles") for r in wanted])
-
-    def _browse(self, **changes) -> None:
-        """The sort, a filter or the search changed: the grid shows the new list at once and the
-        URL says what it shows (replaced, not pushed: Back leaves the project, not a keystroke)."""
-        self.spec = self.spec.with_(**changes)
-        js.history.replaceState(None, "", f"#/project/{js.encodeURIComponent(self.project_id)}"
-                                + (f"?{self.query}" if self.query else ""))
-        if self.grid is None:
-            return
-        self._show()
-        self.grid.to_top()
-        self._count()
-        self._empty_note()
-
     def _show(self) -> None:
         shown = self.listing.show(self.spec)
         if self.shell.doomed:  # deleted, Undo still offered
@@ -314,224 +247,6 @@ class ProjectView:
         self.grid.show_picks()
         self.selection_bar.update()
 
-    # -- the project's own fields ------------------------------------------------------------
-
-    def _project_form(self, project: dict):
-        labels = {"title": "Title", "prompt": "Prompt", "style": "Style", "mood": "Mood",
-                  "durationSec": "Duration (s)", "frameCount": "Frame count"}
-        fields = []
-        for name in PROJECT_FIELDS:
-            value = project.get(name)
-            attrs = {"name": name, "id": f"project-{name}", "value": "" if value is None else str(value)}
-            if name in ("durationSec", "frameCount"):
-                attrs.update(type="number", min="0", step="any" if name == "durationSec" else "1")
-            control = h("textarea", {"name": name, "id": "project-prompt", "rows": "3"}, project.get("prompt") or "") \
-                if name == "prompt" else h("input", attrs)
-            fields.append(h("label", None, labels[name], control))
-        form = h("form", {"class": "project-form", "id": "project-form", "hidden": not self.editing},
-                 *fields, h("div", {"class": "row"}, h("button", {"type": "submit"}, "Save"),
-                            h("button", {"type": "button", "class": "link", "id": "project-cancel"}, "Cancel")))
-        self.scope.listen(form, "submit", lambda e: self._save_project(e, form))
-        self.scope.listen(form.querySelector("#project-cancel"), "click",
-                          lambda _e: self._toggle_form(by_id("edit-project")))
-        return form
-
-    def _toggle_form(self, button) -> None:
-        self.editing = not self.editing
-        self.form.hidden = not self.editing
-        if button is not None:
-            button.setAttribute("aria-expanded", "true" if self.editing else "false")
-        if self.editing:
-            self.form.querySelector("input").focus()
-
-    def _save_project(self, event, form) -> None:
-        event.preventDefault()
-        fields = {}
-        for name in PROJECT_FIELDS:
-            raw = str(form.elements.namedItem(name).value).strip()
-            if name in ("durationSec", "frameCount"):
-                fields[name] = None if raw == "" else float(raw) if name == "durationSec" else _whole(raw)
-            else:
-                fields[name] = raw
-
-        async def save():
-            await self.shell.vault.update_project(self.project_id, fields)
-            self.editing = False
-            self.form.hidden = True
-            self.shell.notify("Saved the project.")
-        self.shell.run(save())
-
-    def _clear(self, _event=None) -> None:
-        self.search_input.value, self.kind_select.value, self.role_select.value = "", "", ""
-        self._browse(q="", kind="", role="")
-
-    def card_action(self, action: str, meta: dict) -> None:
-        if action == "copy":
-            self._copy(meta["ref"])
-        elif action == "delete":
-            delete_with_undo(self.shell, [meta])
-        elif action == "download":
-            self._download(meta)
-        elif action == "regenerate":
-            ask_regenerate(self.shell, meta)
-        elif action == "restore":
-            self.shell.run(self.grid.restore(meta))
-        elif action == "replace":
-            replace_from_file(self.shell, self.scope, meta)
-
-    def _download(self, meta: dict) -> None:
-        async def download():
-            blob = await self.shell.vault.get_blob(meta["ref"])
-            if blob is None:
-                self.shell.notify(f"The stored bytes of {meta['name']} are gone.", "warn")
-                return
-            save_as(blob, meta["name"])
-        self.shell.run(download())
-
-    def _copy(self, ref: str) -> None:
-        async def copy():
-            try:
-                await js.navigator.clipboard.writeText(ref)
-                self.shell.notify(f"Copied {ref}.")
-            except Exception:
-                self.shell.notify(f"The browser blocked the clipboard; the ref is {ref}.", "warn")
-        self.shell.run(copy())
-
-    def _export_button(self):
-        button = h("button", {"id": "export-project"}, "Export .zip")
-
-        def click(_event):
-            async def export():
-                button.disabled = True
-                button.textContent = "Exporting…"
-
-                def progress(done, total):
-                    button.textContent = f"Checksumming… {100 * done // max(total, 1)}%"
-                try:
-                    name, blob, missing = await transfer.export_project(
-                        self.shell.vault, self.project_id, int(js.Date.now()), progress)
-                finally:
-                    button.disabled = False
-                    button.textContent = "Export .zip"
-                save_as(blob, name)
-                self.shell.notify(f"Exported {name} ({fmt.size(int(blob.size))}).")
-                if missing:
-                    self.shell.notify("Left out (their stored bytes are gone): " + ", ".join(missing), "warn")
-            self.shell.run(export())
-
-        button.addEventListener("click", self.scope.on(click))
-        return button
-
-    def _delete_project_button(self):
-        # Armed by the first click; the state lives on the view, so a redraw in between (a
-        # preview arriving) does not disarm it.
-        label = f"Really delete it and its {fmt.count(self.asset_count, 'file')}?" if self.delete_armed else "Delete project"
-        button = h("button", {"class": "danger", "id": "delete-project"}, label)
-
-        def click(_event):
-            if not self.delete_armed:
-                self.delete_armed = True
-                button.textContent = f"Really delete it and its {fmt.count(self.asset_count, 'file')}?"
-                return
-
-            async def delete():
-                files = self.asset_count  # result's assetsDeleted counts the previews too
-                result = await self.shell.vault.delete_project(self.project_id)
-                self.shell.notify(f"Deleted the project: {fmt.count(files, 'file')}, "
-                                  f"{fmt.size(result['bytesFreed'])} freed.")
-                js.location.hash = "#/"
-                self.shell.refresh_usage()
-            self.shell.run(delete())
-
-        button.addEventListener("click", self.scope.on(click))
-        return button
-
-    # -- adding ---------------------------------------------------------------------------
-
-    def _add_zone(self):
-        picker = h("input", {"type": "file", "id": "file-input", "multiple": True,
-                             "accept": "image/*,video/*,audio/*", "aria-label": "Choose files"})
-        picker.addEventListener("change", self.zone_scope.on(lambda _e: self._add_files(picker.files)))
-        zone = h("div", {"class": "dropzone", "id": "dropzone"},
-                 h("strong", None, "Drop images, videos or audio here"), " or ", picker)
-
-        accept_drops(zone, self.zone_scope, self._add_files)
-        data_input = h("textarea", {"id": "dataurl-input", "rows": "2", "placeholder": "data:image/png;base64,…",
-                                    "aria-label": "Data URL"})
-        data_button = h("button", {"id": "dataurl-save"}, "Save data URL")
-        data_button.addEventListener("click", self.zone_scope.on(lambda _e: self._add_one(
-            "save_data_url", data_input)))
-        url_input = h("input", {"id": "url-input", "type": "url", "placeholder": "https://…/frame.png",
-                                "aria-label": "Media URL"})
-        url_button = h("button", {"id": "url-save"}, "Save from URL")
-        url_button.addEventListener("click", self.zone_scope.on(lambda _e: self._add_one("save_from_url", url_input)))
-        self.zone = h("div", {"class": "add"}, zone,
-                      h("div", {"class": "row"}, data_input, data_button),
-                      h("div", {"class": "row"}, url_input, url_button),
-                      h("div", {"id": "add-progress", "class": "progress", "hidden": True},
-                        h("progress", {"max": "1", "value": "0"}), h("span", {"class": "progress-text"})))
-        return self.zone
-
-    def _progress(self, done: int, total: int, text: str) -> None:
-        box = by_id("add-progress")
-        if box is None:
-            return
-        box.hidden = False
-        bar = box.querySelector("progress")
-        bar.max = total
-        bar.value = done
-        box.querySelector(".progress-text").textContent = text
-
-    def _add_one(self, method: str, field) -> None:
-        value = str(field.value).strip()
-        if not value:
-            self.shell.notify("Paste a data URL or a link first.", "warn")
-            return
-
-        async def add():
-            await getattr(self.shell.vault, method)(self.project_id, value, None)
-            field.value = ""
-            self.shell.notify("Saved.")
-        self.shell.run(add())
-
-    def _add_files(self, files) -> None:
-        files = [files.item(i) for i in range(files.length)]
-        if not files:
-            return
-
-        async def add_all():
-            self.busy = True
-            failed = []
-            added = 0
-            try:
-                for i, file in enumerate(files):
-                    self._progress(i, len(files), f"Adding {i + 1} of {len(files)}: {file.name}")
-                    try:
-                        await self.shell.vault.save_blob(self.project_id, file, {"name": str(file.name)})
-                        added += 1
-                    except VaultError as err:
-                        failed.append(f"{file.name}: {err}")
-                        if err.name == "QuotaExceededError":
-                            failed.append(f"{len(files) - i - 1} more not tried")
-                            break
-                self._progress(len(files), len(files), "Done.")
-            finally:
-                self.busy = False
-            self.shell.notify(f"Added {added:,} of {fmt.count(len(files), 'file')}.", "info" if not failed else "warn")
-            if failed:
-                self.shell.notify("Not added: " + " · ".join(failed), "error")
-            self.shell.changed(self.project_id)
-        self.shell.run(add_all())
-
-
-def _whole(raw: str):
-    """A frame count as typed: a whole number, or the text itself for the vault to refuse in words."""
-    number = float(raw)
-    return int(number) if number.is_integer() else number
-
-
-def _sort_fields(value: str) -> dict:
-    return {"sort": value.lstrip("-"), "descending": value.startswith("-")}
 
 
 def _as_seen_from(project_id: str, change):
