@@ -17,17 +17,18 @@ import js
 
 from app.core import fmt
 
-from .asset_view import asset_link, can_restore
-from .dom import Scope, h, morph_children, no_scroll, sync_attributes
+from .dom import Scope, h, no_scroll
+from .grid_cards import CARD_PX, GAP_PX, Cards
+from .grid_input import GridInput
 from .presses import PRESSES
 
-CARD_PX = 288  # .grid.windowed .asset-card height in app.css
-GAP_PX = 12
 MIN_COL_PX = 220
 OVERSCAN_ROWS = 3
 
 
-class AssetGrid:
+class AssetGrid(Cards, GridInput):
+    """The window over the cards; the cards and the keys are mixins of their own modules."""
+
     def __init__(self, view, metas: list[dict]):
         self.view = view
         self.metas = metas
@@ -179,102 +180,7 @@ class AssetGrid:
         if card is not None:
             self._fill(card, meta, blob, thumb)
 
-    # -- cards ----------------------------------------------------------------------------
-
-    def _card(self, meta: dict):
-        position = self.index[meta["ref"]]
-        name = meta["name"]
-        roving = "0" if position == self.active else "-1"
-        picked = meta["ref"] in self.view.picked
-        return h("li", {"class": "asset-card" + (" picked" if picked else ""), "data-ref": meta["ref"],
-                        "data-kind": meta["kind"], "role": "listitem", "tabindex": roving,
-                        "aria-setsize": str(len(self.metas)), "aria-posinset": str(position + 1), "aria-label": name},
-                 h("div", {"class": "preview loading"}),
-                 h("div", {"class": "card-title"},
-                   h("input", {"type": "checkbox", "class": "pick", "checked": picked, "tabindex": roving,
-                               "aria-label": f"Select {name}"}),
-                   h("a", {"class": "asset-name", "title": name, "href": asset_link(meta["ref"], self.view.query),
-                           "tabindex": roving}, name)),
-                 h("div", {"class": "meta"}, f"{meta['role']} · {meta['mime']} · {fmt.size(meta['size'])}",
-                   _backup_badge(meta)),
-                 h("div", {"class": "params"}, fmt.params_summary(meta["params"])) if meta["params"] else None,
-                 h("div", {"class": "actions"},
-                   h("button", {"class": "small", "data-action": "download", "tabindex": roving}, "Download"),
-                   h("button", {"class": "small", "data-action": "copy", "tabindex": roving}, "Copy ref"),
-                   h("button", {"class": "small danger", "data-action": "delete", "tabindex": roving}, "Delete")))
-
-    def _patch(self, card, meta: dict) -> None:
-        """The card brought up to meta where it stands (see dom.morph); its preview stays until
-        the refill draws the new one."""
-        fresh = self._card(meta)
-        sync_attributes(card, fresh)
-        morph_children(card, list(card.children)[1:], list(fresh.children)[1:])  # [0]: the preview
-
-    def _fill(self, card, meta: dict, blob, thumb) -> None:
-        box = card.querySelector(".preview")
-        box.classList.remove("loading")
-        name = meta["name"]
-        if blob is not None and meta["kind"] == "image":
-            attrs = {"src": self._url(meta["ref"], thumb if thumb is not None else blob), "alt": name,
-                     "data-preview": "thumbnail" if thumb else "original"}
-            shown = box.querySelector("img")
-            if shown:  # kept: a press on it that straddles the refill stays a click
-                for key, value in attrs.items():
-                    shown.setAttribute(key, value)
-            else:
-                box.replaceChildren(h("img", attrs))
-            return
-        box.replaceChildren()
-        if blob is None:
-            box.append(h("div", {"class": "missing"},
-                         h("strong", None, "File missing"),
-                         h("span", None, "The stored bytes are gone; it was made with:"),
-                         h("code", None, fmt.params_summary(meta["params"], 400) or "(no parameters saved)")))
-            if card.getAttribute("data-missing"):  # again, after a failed restore: its buttons are there
-                return
-            card.setAttribute("data-missing", "true")
-            card.querySelector("[data-action=download]").remove()  # nothing to download
-            # The ways back, best first: the backup's copy, the generator, a file at hand.
-            tab = str(card.tabIndex)
-            ways = [h("button", {"class": "small", "data-action": "regenerate", "tabindex": tab}, "Regenerate"),
-                    h("button", {"class": "small", "data-action": "replace", "tabindex": tab}, "Replace with a file…")]
-            if can_restore(self.view.shell, meta):
-                ways.insert(0, h("button", {"class": "small", "data-action": "restore", "tabindex": tab},
-                                 "Restore from backup"))
-            card.querySelector(".actions").prepend(*ways)
-            return
-        if meta["kind"] == "video":
-            # The poster shows at once; the video's own bytes load when it is played.
-            attrs = {"src": self._url(meta["ref"], blob), "controls": True, "preload": "none", "aria-label": name}
-            if thumb is not None:
-                attrs["poster"] = self._url(meta["ref"] + "#poster", thumb)
-            box.append(h("video", attrs))
-        else:
-            box.append(h("audio", {"src": self._url(meta["ref"], blob), "controls": True, "preload": "none",
-                                   "aria-label": name}))
-
-    def _url(self, key: str, blob) -> str:
-        old = self.urls.pop(key, None)
-        if old:
-            js.URL.revokeObjectURL(old)
-        self.urls[key] = js.URL.createObjectURL(blob)
-        return self.urls[key]
-
     # -- changes --------------------------------------------------------------------------
-
-    def show_backup(self, metas: dict[str, dict]) -> None:
-        """New backup states: the records are updated and the badges of cards in view redrawn."""
-        for ref, meta in metas.items():
-            if ref not in self.index:
-                continue  # a preview (not a card of its own), or gone
-            self.metas[self.index[ref]] = meta
-            card = self.cards.get(ref)
-            old = card.querySelector(".backup-state") if card is not None else None
-            badge = _backup_badge(meta)
-            if old is not None and badge is not None:
-                old.replaceWith(badge)
-            elif card is not None and badge is not None:
-                card.querySelector(".meta").append(badge)
 
     def replace(self, metas: list[dict]) -> None:
         """A new list (after a change): re-render what changed among the cards in view."""
@@ -303,118 +209,6 @@ class AssetGrid:
             self.view.shell.run(self._previews(refill))
         self.update()
 
-    # -- input ----------------------------------------------------------------------------
-
-    def show_picks(self) -> None:
-        """The selection drawn on the cards in view (the others are drawn from it when they come)."""
-        for ref, card in self.cards.items():
-            picked = ref in self.view.picked
-            card.classList.toggle("picked", picked)
-            card.querySelector("input.pick").checked = picked
-
-    def _click(self, event) -> None:
-        button = event.target.closest("button[data-action]")
-        card = event.target.closest(".asset-card")
-        if not card:  # JS null: a click between the cards
-            return
-        self._move(self.index.get(str(card.dataset.ref), self.active), focus=False)
-        if event.target.classList.contains("pick"):  # its box: shift takes the run from the last one
-            self.view.pick(str(card.dataset.ref), bool(event.shiftKey))
-            return
-        if not button:
-            # An image's preview opens it large; a player's own controls stay the player's.
-            if card.dataset.kind == "image" and event.target.closest(".preview"):
-                js.location.hash = asset_link(str(card.dataset.ref), self.view.query)
-            return
-        meta = self.metas[self.index[str(card.dataset.ref)]]
-        self.view.card_action(str(button.dataset.action), meta)
-
-    def _focused(self, event) -> None:
-        """A card focused by other means than the grid's keys (a screen reader, a click on its
-        text): the keys go on from it."""
-        card = event.target.closest(".asset-card")
-        if card and str(card.dataset.ref) in self.index:
-            position = self.index[str(card.dataset.ref)]
-            if position != self.active:
-                self._move(position, focus=False)
-
-    def _key(self, event) -> None:
-        card = event.target
-        if not card.classList.contains("asset-card"):
-            return  # keys on a card's buttons are theirs
-        per_screen = max(1, int(js.window.innerHeight // (CARD_PX + GAP_PX))) * self.cols
-        moves = {"ArrowRight": 1, "ArrowLeft": -1, "ArrowDown": self.cols, "ArrowUp": -self.cols,
-                 "PageDown": per_screen, "PageUp": -per_screen}
-        key = str(event.key)
-        if key == "Enter":
-            js.location.hash = asset_link(str(card.dataset.ref), self.view.query)
-            return
-        if key == " ":  # Space picks the card, Shift+Space the run up to it
-            event.preventDefault()
-            self.view.pick(str(card.dataset.ref), bool(event.shiftKey))
-            return
-        if key.lower() == "a" and (event.ctrlKey or event.metaKey) and not event.altKey:
-            event.preventDefault()
-            self.view.pick_all()
-            return
-        if key == "Escape" and len(self.view.picked):
-            event.preventDefault()
-            self.view.unpick_all()
-            return
-        if key in moves:
-            target = self.active + moves[key]
-        elif key == "Home":
-            target = 0
-        elif key == "End":
-            target = len(self.metas) - 1
-        else:
-            return
-        event.preventDefault()
-        self._move(max(0, min(len(self.metas) - 1, target)), focus=True)
-
-    def to_top(self) -> None:
-        """A new list (sorted, filtered): its first row is shown, just under the sticky bar."""
-        self.active = 0
-        bar = self.el.previousElementSibling
-        top = self.el.getBoundingClientRect().top - (bar.offsetHeight if bar else 0)
-        if top < 0:
-            js.window.scrollBy(0, top - GAP_PX)
-
-    def focus_ref(self, ref: str | None) -> bool:
-        """Puts the focus on ref's card, scrolled to, if it is in the list (once the grid is in
-        the page: where a row is depends on it)."""
-        if ref not in self.index:
-            return False
-        if self.el.isConnected:
-            self._move(self.index[ref], focus=True)
-        else:
-            self._wanted_focus = ref
-        return True
-
-    def _move(self, position: int, focus: bool) -> None:
-        if not self.metas:
-            return
-        for ref in (self.metas[self.active]["ref"] if self.active < len(self.metas) else None,
-                    self.metas[position]["ref"]):
-            card = self.cards.get(ref)
-            if card is not None:
-                roving = "0" if self.index[ref] == position else "-1"
-                card.tabIndex = roving
-                for control in card.querySelectorAll("button, a, input"):
-                    control.tabIndex = roving
-        self.active = position
-        if not focus:
-            return
-        ref = self.metas[position]["ref"]
-        pitch = CARD_PX + GAP_PX
-        row_top = self.el.getBoundingClientRect().top + (position // self.cols) * pitch
-        if row_top < 0 or row_top + CARD_PX > js.window.innerHeight:
-            js.window.scrollBy(0, row_top - max(0, (js.window.innerHeight - CARD_PX) / 2))
-        self._focus_after = ref
-        self.update()
-        if ref in self.cards:  # rendered already: make sure its roving state is set
-            self.cards[ref].tabIndex = 0
-
 
 def _same(node, card) -> bool:
     return bool(card.isSameNode(node))  # two proxies of one node are not `is`; node may be null
@@ -422,15 +216,3 @@ def _same(node, card) -> bool:
 
 def _passive():
     return js.Object.fromEntries(js.Array.of(js.Array.of("passive", True)))
-
-
-_BACKUP_LABELS = {"queued": "waiting for backup", "uploaded": "backed up", "failed": "backup failed"}
-
-
-def _backup_badge(meta: dict):
-    state = meta.get("backup")
-    if state not in _BACKUP_LABELS:
-        return None  # backup is off
-    why = meta.get("backupError") or ""
-    return h("span", {"class": f"backup-state {state}", "title": why or None},
-             " · " + _BACKUP_LABELS[state] + (f": {why}" if why else ""))

@@ -248,7 +248,6 @@ class ProjectView(ProjectHead, BrowseBar, AddZone):
         self.selection_bar.update()
 
 
-
 def _as_seen_from(project_id: str, change):
     """A file moved out of this project is a deletion here; one moved in, a creation."""
     if not isinstance(change, dict) or change.get("action") != "moved":
