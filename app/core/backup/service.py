@@ -16,25 +16,17 @@ user fixes the configuration or presses Sync now.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 from typing import Awaitable, Callable
 
-from ..errors import (InvalidArchiveError, InvalidInputError, NotFoundError, RemoteAuthError, RemoteConflict,
-                      RemoteError, RemoteNotFoundError, RemoteUnreachableError, VaultError)
-from ..ids import is_valid_ref
-from . import layout
-from . import manifest as manifests
-from . import multipart, restore
+from ..errors import InvalidInputError, RemoteAuthError, RemoteNotFoundError, RemoteUnreachableError, VaultError
+from . import restore
 from .config import BackupConfig
+from .manifest_sync import ManifestSync
+from .remote_projects import RemoteProjects
 from .retry import Backoff
+from .uploader import MANIFEST_EVERY_S, Uploader
 
 CONFIG_KEY = "backup.config"
-DELETED_KEY = "backup.deleted."  # + project ID: {ref: deletedAt} not yet in that project's manifest
-UPLOAD_BATCH = 64  # records taken from the queue at a time
-PARALLEL = 6  # uploads in flight: as many connections as a browser opens to one HTTP/1.1 host
-STATE_EVERY = 16  # uploaded marks written together
-MANIFEST_EVERY_S = 5.0  # while a burst uploads, rewrite touched manifests at most this often
-MANIFEST_TRIES = 8
 LOCK = "assetVault:backup"
 BYTES_EVERY_S = 2.0
 # A queued record is uploaded once its checksum is known. The vault wakes us when it stores
@@ -42,7 +34,9 @@ BYTES_EVERY_S = 2.0
 WAIT_CRC_S = 1.0
 
 
-class Backup:
+class Backup(Uploader, ManifestSync, RemoteProjects):
+    """The loop, its configuration and status; uploads, manifests and remote projects are mixins."""
+
     def __init__(self, vault, make_remote: Callable[[BackupConfig], object], clock: Callable[[], int],
                  sleep: Callable[[float], Awaitable[None]], rand: Callable[[], float],
                  is_online: Callable[[], bool], acquire: Callable[[str], Awaitable[Callable[[], None]]] | None = None):
@@ -215,22 +209,6 @@ class Backup:
             self._run()
         self._tell()
 
-    async def _note_deleted(self, project_id: str, ref: str) -> None:
-        self._tombs_due.setdefault(project_id, {})[ref] = self.clock()
-        try:
-            await multipart.forget(self, ref)
-        except RemoteError as err:  # the server's half-upload expires by its own rules
-            print(f"could not abort an unfinished upload: {err}")
-        key = DELETED_KEY + project_id
-        async with self._tombstoning:  # an asset and its preview are deleted together: no lost write
-            due = self._tombs_due.pop(project_id, None)
-            if due:  # with those of the same burst noted meanwhile: one write for a move of 10,000
-                gone = await self.vault.marks.setting(key) or {}
-                gone.update(due)
-                await self.vault.marks.save_setting(key, gone)
-        self._dirty.setdefault(project_id, 0.0)
-        self.wake()
-
     def wake(self) -> None:
         """New work, the device back online, or the user asking: look at the queue now."""
         self._wake.set()
@@ -290,144 +268,6 @@ class Backup:
             for task in pending:
                 task.cancel()
 
-    async def _waiting_for_checksums(self) -> bool:
-        return any(m["crc32"] is None for m in await self.vault.marks.queue(UPLOAD_BATCH))
-
-    async def _pass(self) -> bool:
-        async with self._passing:
-            return await self._pass_once()
-
-    async def _pass_once(self) -> bool:
-        """Upload one batch, then write the manifests that are due; whether more is ready."""
-        queued = await self.vault.marks.queue(UPLOAD_BATCH * 4)
-        ready = [m for m in queued if m["crc32"] is not None][:UPLOAD_BATCH]
-        if ready:
-            await self._upload_batch(ready)
-        now = self.clock() / 1000
-        due = [p for p, since in self._dirty.items() if not ready or now - since >= self._manifest_every]
-        for project_id in due:
-            began = self.clock() / 1000
-            await self._write_manifest(project_id)
-            self._dirty.pop(project_id, None)
-            # A big project's manifest takes a while to build: keep that under a tenth of a burst.
-            self._manifest_every = max(MANIFEST_EVERY_S, 10 * (self.clock() / 1000 - began))
-        if due:
-            self._last_sync = self.clock()
-            self._tell()
-        return bool(ready)
-
-    async def _upload_batch(self, metas: list[dict]) -> None:
-        """PARALLEL lanes take the next record as each upload ends (no lane waits for the slowest
-        of a batch); states are written STATE_EVERY at a time, so progress shows as it goes."""
-        todo = deque(metas)
-        states: dict[str, dict] = {}
-        stop: list[RemoteError] = []
-        # The batch's Blobs in one read (a transaction per upload cost more than the upload at
-        # 100 KB a frame); big ones are references to files either way, not copies.
-        blobs = await self.vault.get_blobs([m["ref"] for m in metas])
-
-        async def flush() -> None:
-            if states:
-                batch = dict(states)
-                states.clear()
-                await self.vault.marks.set_states(batch)
-                self._tell()
-
-        async def lane() -> None:
-            while todo and not stop:
-                meta = todo.popleft()
-                self._uploading += 1
-                try:
-                    await self._upload(meta, blobs.get(meta["ref"]))
-                    states[meta["ref"]] = {"backup": "uploaded", "ifRev": meta.get("rev", 0)}
-                    self._dirty.setdefault(meta["projectId"], self.clock() / 1000)
-                except (RemoteAuthError, RemoteNotFoundError, RemoteUnreachableError) as err:
-                    stop.append(err)  # not this asset's fault: it stays queued
-                except RemoteError as err:
-                    states[meta["ref"]] = {"backup": "failed", "backupError": str(err), "ifRev": meta.get("rev", 0)}
-                finally:
-                    self._uploading -= 1
-                if len(states) >= STATE_EVERY:
-                    await flush()
-
-        await asyncio.gather(*(lane() for _ in range(PARALLEL)))
-        await flush()
-        if stop:
-            raise stop[0]
-
-    async def _upload(self, meta: dict, blob) -> str | None:
-        if blob is None:
-            raise RemoteError("Its media is missing on this device, so there is nothing to back up.")
-        key = layout.object_key(self.config.prefix, meta["projectId"], layout.asset_path(meta))
-        if meta["size"] >= multipart.THRESHOLD:
-            await multipart.upload(self, meta, blob, key, self._sent)
-        else:
-            await self.remote.put(key, blob, meta["mime"], meta["crc32"] if self.config.checksums else None)
-            self._sent(meta["size"])
-        return None
-
-    def _sent(self, count: int) -> None:
-        self._bytes_sent += count
-        if count >= multipart.PART_BYTES:  # a part of a big file: show progress between files too
-            self._tell()
-
-    async def _write_manifest(self, project_id: str) -> None:
-        """Merge this device's uploads into the bucket's manifest, compare-and-swap, retry on a race."""
-        key = layout.manifest_key(self.config.prefix, project_id)
-        for _ in range(MANIFEST_TRIES):
-            try:
-                project = await self.vault.get_project(project_id)
-            except NotFoundError:
-                return  # deleted here: its backup stays as it was
-            # The manifest this tab wrote last is what the bucket holds unless another device wrote
-            # since, and then the compare-and-swap below fails and it is read afresh: no download
-            # and parse of a 20,000-row manifest every few seconds of a burst.
-            cached = self._written.pop(project_id, None)
-            etag, remote_doc = cached if cached else (None, None)
-            if cached is None:
-                remote_doc, _, etag = await self.read_manifest(project_id)
-            assets = [m async for chunk in self.vault.iter_assets(project_id) for m in chunk]
-            gone = await self.deleted_here(project_id)
-            doc = manifests.merged(remote_doc, project, [m for m in assets if m.get("backup") == "uploaded"],
-                                   gone, self.clock())
-            try:
-                written = await self.remote.put_bytes(key, manifests.encode(doc), "application/json",
-                                                      if_match=etag, if_none_match=etag is None)
-            except RemoteConflict:
-                continue  # another device wrote it meanwhile: read theirs and merge again
-            if written:
-                self._written[project_id] = (written, doc)
-            if gone:
-                await self._forget_deleted(project_id, gone)
-            return
-        raise RemoteUnreachableError(f"The backup of project {project_id!r} kept changing under us; "
-                                     "it is retried shortly.")
-
-    async def deleted_here(self, project_id: str) -> dict:
-        """Refs deleted on this device that the bucket's manifest does not list as deleted yet."""
-        stored = await self.vault.marks.setting(DELETED_KEY + project_id) or {}
-        return {**stored, **self._tombs_due.get(project_id, {})}
-
-    async def _forget_deleted(self, project_id: str, sent: dict) -> None:
-        async with self._tombstoning:
-            gone = await self.deleted_here(project_id)
-            rest = {ref: when for ref, when in gone.items() if sent.get(ref) != when}
-            await self.vault.marks.save_setting(DELETED_KEY + project_id, rest or None)
-
-    async def read_manifest(self, project_id: str) -> tuple[dict | None, object, str | None]:
-        """(raw document for merging, checked Manifest for restoring, ETag), or Nones if there is none."""
-        found = await self.remote.get(layout.manifest_key(self.config.prefix, project_id))
-        if found is None:
-            return None, None, None
-        blob, etag = found
-        data = await self.vault.blobs.read(blob, 0, self.vault.blobs.size(blob))
-        try:
-            doc, manifest = manifests.parse(data)
-        except InvalidArchiveError as err:
-            raise RemoteError(f"The backup's manifest of project {project_id!r} is damaged ({err}); it was "
-                              "left as it is. Delete that project from the backup to start it afresh.") from None
-        return doc, manifest, etag
-
     # -- calls the user makes -------------------------------------------------------------------
 
     async def sync_now(self) -> dict:
@@ -468,68 +308,3 @@ class Backup:
         self._tell()
         after = (await self.vault.marks.counts())["uploaded"]
         return {"uploaded": max(0, after - before - downloaded), "downloaded": downloaded, "deleted": deleted}
-
-    async def restore_project(self, project_id: object) -> dict:
-        result = await restore.restore_project(self, project_id)
-        self._tell()
-        return result
-
-    async def recover(self, meta: dict):
-        """The Blob of an asset whose stored bytes are gone, fetched back from the backup and
-        checked against its CRC-32, and stored again; None if the backup cannot give it (not
-        uploaded, unreachable, altered): the page then shows the params to regenerate it."""
-        if self.config is None or meta.get("backup") != "uploaded" or meta.get("crc32") is None:
-            return None
-        ref = meta["ref"]
-        if ref not in self._recovering:
-            self._recovering[ref] = asyncio.ensure_future(self._recover(meta))
-        try:
-            return await asyncio.shield(self._recovering[ref])
-        finally:
-            if self._recovering.get(ref) is not None and self._recovering[ref].done():
-                del self._recovering[ref]
-
-    async def _recover(self, meta: dict):
-        path = layout.asset_path(meta)
-        try:
-            blob = await restore.fetch_blob(self, layout.object_key(self.config.prefix, meta["projectId"], path),
-                                            path, meta["size"], meta["crc32"], meta["mime"])
-        except VaultError as err:
-            print(f"could not fetch {meta['ref']} back from the backup: {err}")
-            return None
-        await self.vault.put_missing_blob(meta["ref"], blob)
-        return blob
-
-    async def list_remote_projects(self) -> list[dict]:
-        config = self.need_config()
-        _, prefixes = await self.remote.list(layout.projects_prefix(config.prefix), "/")
-        local = {p["id"] for p in await self.vault.list_projects()}
-        found = []
-        for common in prefixes:
-            project_id = layout.project_id_of(common, config.prefix)
-            if project_id is None or not is_valid_ref(project_id):
-                continue
-            try:
-                doc, _, _ = await self.read_manifest(project_id)
-            except RemoteError:
-                doc = None
-            if doc is None and not (await self.remote.list(layout.project_root(config.prefix, project_id)))[0]:
-                continue  # an empty folder (SeaweedFS keeps one after its objects are deleted)
-            row = manifests.summary(doc) if doc else {"title": "", "updatedAt": None, "assetCount": 0, "bytes": 0,
-                                                      "incomplete": True}
-            found.append(dict(row, id=project_id, local=project_id in local))
-        return sorted(found, key=lambda r: (-(r["updatedAt"] or 0), r["id"]))
-
-    async def delete_remote_project(self, project_id: object) -> dict:
-        config = self.need_config()
-        if not is_valid_ref(project_id):
-            raise InvalidInputError(f"{project_id!r} is not a valid project ID.")
-        keys, _ = await self.remote.list(layout.project_root(config.prefix, project_id))
-        if not keys:
-            raise NotFoundError(f"The backup holds no project {project_id!r}.")
-        # The manifest first: from then on no device restores or merges a half-deleted project.
-        keys.sort(key=lambda k: k["key"] != layout.manifest_key(config.prefix, project_id))
-        for item in keys:
-            await self.remote.delete(item["key"])
-        await self.vault.marks.save_setting(DELETED_KEY + project_id, None)
-        return {"objectsDeleted": len(keys)}
