@@ -1,0 +1,53 @@
+"""The app's shape: small modules, no import cycle (imports inside functions count)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_MODULE_LINES = 400
+
+
+def test_every_app_module_is_small():
+    big = {p.relative_to(ROOT).as_posix(): n for p in (ROOT / "app").rglob("*.py")
+           if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert big == {}
+
+
+def _app_imports() -> dict[str, set[str]]:
+    """Each app module and the app modules it imports, at the top or inside a function."""
+    graph: dict[str, set[str]] = {}
+    for path in (ROOT / "app").rglob("*.py"):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = package
+                for _ in range(node.level - 1):
+                    base = base.rpartition(".")[0]
+                target = (f"{base}.{node.module}" if node.module else base) if node.level else node.module or ""
+                found.add(target)
+                found |= {f"{target}.{a.name}" for a in node.names}  # "from . import fmt" names a module
+        graph[module] = found
+    return {m: {i for i in found if i in graph and i != m} for m, found in graph.items()}
+
+
+def test_no_import_cycle_in_the_app():
+    graph, cycles = _app_imports(), []
+
+    def visit(module: str, path: list[str]) -> None:
+        for target in graph[module]:
+            if target in path:
+                cycles.append(path[path.index(target):] + [target])
+            elif target not in done:
+                visit(target, path + [target])
+        done.add(module)
+
+    done: set[str] = set()
+    for module in sorted(graph):
+        if module not in done:
+            visit(module, [module])
+    assert cycles == []
+    assert "app.browser.ui.dom" in graph["app.browser.ui.picking"]  # the walk sees imports at all
