@@ -55,10 +55,14 @@ async def sniff_blob(blobs: BlobPort, blob: Blob, size: int, kind: str | None) -
     return media, zlib.crc32(head) if whole and len(head) == size else None
 
 
-def name_from_url(url: str) -> str:
-    """A file's name as its URL gives it ("" when the URL names none)."""
+def options_for_url(url: object, opts: AssetOptions) -> AssetOptions:
+    """A file fetched from ``url`` (http(s) or blob:) is named as the URL names it, unless ``opts`` do."""
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://", "blob:")):
+        raise InvalidInputError("saveFromUrl takes an http(s) or blob: URL; use saveDataUrl for data: URLs.")
     tail = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1][:100]
-    return tail if "." in tail else ""
+    if opts.name or "." not in tail:
+        return opts
+    return AssetOptions(opts.kind, opts.role, tail, opts.params)
 
 
 def new_asset(ref: str, project_id: str, media: MediaType, size: int, crc: int | None, created: int,

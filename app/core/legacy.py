@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from dataclasses import dataclass, field
 
 from .dataurl import parse_data_url
 from .errors import InvalidInputError, VaultError
-from .ids import new_project_id, new_ref
-from .model import AssetOptions, asset_record, new_project
+from .model import AssetOptions
 from .ports import KeyValuePort
 from .refs import PREFIX
-from .sniff import SNIFF_BYTES, resolve_type
+from .sniff import SNIFF_BYTES, MediaType, resolve_type
 
 REF_PREFIX = "vault:"
 # JSON may escape "/" as "\/": accept it inside the base64 run.
@@ -38,6 +36,16 @@ class Found:
     text: str
     path: str = ""
     context: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rescued:
+    """A data URL's media as the vault stores it."""
+
+    data: bytes
+    media: MediaType
+    options: AssetOptions
+    name: str
 
 
 def find_data_urls(value: str) -> list[Found]:
@@ -103,6 +111,28 @@ def rewrite(value: str, replacements: list[tuple[Found, str]]) -> str:
 
 async def rescue(kv: KeyValuePort, vault, keys: object = None, now_iso: str = "") -> dict:
     """Move the media of ``keys`` (default: every key ``scan`` finds) into one new project."""
+    title = f"Rescued from localStorage {now_iso}".strip()
+    project_id, total_assets, bytes_freed, skipped = None, 0, 0, []
+    for key in _chosen(kv, keys):
+        value = kv.get(key) or ""
+        found = _media(key, value, skipped)
+        if not found:
+            continue
+        project_id, refs = await vault.add_rescued([data for _, data in found], project_id, title)
+        total_assets += len(refs)
+        # Committed: now the value may point at the vault, unless the host app changed it meanwhile.
+        if kv.get(key) == value:
+            new_value = rewrite(value, [(item, ref) for (item, _), ref in zip(found, refs)])
+            kv.set(key, new_value)
+            bytes_freed += len(value) - len(new_value)
+        else:
+            skipped.append(f"{key}: changed while it was being rescued; left as it is (the copies are stored)")
+    if project_id is None:
+        raise InvalidInputError("None of the data URLs found could be read as media: " + "; ".join(skipped))
+    return {"projectId": project_id, "assets": total_assets, "bytesFreed": bytes_freed, "skipped": skipped}
+
+
+def _chosen(kv: KeyValuePort, keys: object) -> list[str]:
     available = {entry["key"] for entry in scan(kv)}
     if keys is None:
         chosen = sorted(available)
@@ -115,43 +145,20 @@ async def rescue(kv: KeyValuePort, vault, keys: object = None, now_iso: str = ""
         chosen = list(dict.fromkeys(keys))
     if not chosen:
         raise InvalidInputError("There is no base64 media in localStorage to rescue.")
-    created = vault.clock()
-    project = new_project({"title": f"Rescued from localStorage {now_iso}".strip()}, new_project_id(), created)
-    project_written = False
-    total_assets = 0
-    bytes_freed = 0
-    skipped: list[str] = []
-    for key in chosen:
-        value = kv.get(key) or ""
-        entries, replacements = [], []
-        for index, item in enumerate(find_data_urls(value)):
-            try:
-                parsed = parse_data_url(item.text)
-                media = resolve_type(parsed.data[:SNIFF_BYTES], parsed.mime)
-            except VaultError as err:
-                skipped.append(f"{key} {item.path or index}: {err}")
-                continue
-            params = dict(item.context, legacyKey=key, legacyPath=item.path or str(index))
-            at = vault.clock()
-            meta = asset_record(
-                ref=new_ref(), project_id=project["id"], kind=media.kind, mime=media.mime,
-                size=len(parsed.data), crc32=zlib.crc32(parsed.data), created_at=at,
-                options=AssetOptions(role="legacy", params=params),
-                default_name=f"{key}-{index + 1}.{media.mime.split('/')[1]}")
-            entries.append((meta, vault.blobs.from_bytes(parsed.data, media.mime)))
-            replacements.append((item, meta["ref"]))
-        if not entries:
+    return chosen
+
+
+def _media(key: str, value: str, skipped: list[str]) -> list[tuple[Found, Rescued]]:
+    """The data URLs in ``value`` that hold media, each as found and as the vault stores it."""
+    found = []
+    for index, item in enumerate(find_data_urls(value)):
+        try:
+            parsed = parse_data_url(item.text)
+            media = resolve_type(parsed.data[:SNIFF_BYTES], parsed.mime)
+        except VaultError as err:
+            skipped.append(f"{key} {item.path or index}: {err}")
             continue
-        await vault.add_rescued(entries, None if project_written else project)
-        project_written = True
-        total_assets += len(entries)
-        # Committed: now the value may point at the vault, unless the host app changed it meanwhile.
-        if kv.get(key) == value:
-            new_value = rewrite(value, replacements)
-            kv.set(key, new_value)
-            bytes_freed += len(value) - len(new_value)
-        else:
-            skipped.append(f"{key}: changed while it was being rescued; left as it is (the copies are stored)")
-    if not project_written:
-        raise InvalidInputError("None of the data URLs found could be read as media: " + "; ".join(skipped))
-    return {"projectId": project["id"], "assets": total_assets, "bytesFreed": bytes_freed, "skipped": skipped}
+        params = dict(item.context, legacyKey=key, legacyPath=item.path or str(index))
+        found.append((item, Rescued(parsed.data, media, AssetOptions(role="legacy", params=params),
+                                    f"{key}-{index + 1}.{media.mime.split('/')[1]}")))
+    return found

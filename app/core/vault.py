@@ -25,7 +25,7 @@ from .changes import ChangeBus
 from .dataurl import parse_data_url
 from .errors import InvalidInputError, NotFoundError
 from .ids import new_project_id, new_ref
-from .intake import as_options, check_id, check_size, name_from_url, new_asset, new_preview, public, sniff_blob
+from .intake import as_options, check_id, check_size, new_asset, new_preview, options_for_url, public, sniff_blob
 from .model import THUMBNAIL_ROLE, AssetOptions, asset_changes, new_project, project_changes
 from .ports import Blob, BlobPort, StorePort, ThumbnailPort
 from .reads import Reads
@@ -140,14 +140,9 @@ class Vault(Reads):
         return self._owing(new_asset(ref, project_id, media, size, crc, created, opts))
 
     async def save_from_url(self, project_id: object, url: object, options: object = None) -> str:
-        opts = AssetOptions.parse(options)
+        opts = options_for_url(url, AssetOptions.parse(options))
         await self.get_project(project_id)
-        if not isinstance(url, str) or not url.lower().startswith(("http://", "https://", "blob:")):
-            raise InvalidInputError("saveFromUrl takes an http(s) or blob: URL; use saveDataUrl for data: URLs.")
-        blob = await self.blobs.fetch(url)
-        if not opts.name and (name := name_from_url(url)):
-            opts = AssetOptions(opts.kind, opts.role, name, opts.params)
-        return await self.save_blob(project_id, blob, as_options(opts))
+        return await self.save_blob(project_id, await self.blobs.fetch(url), as_options(opts))
 
     async def checksum(self, blob: Blob, size: int) -> int:
         """CRC-32 of a Blob, read in bounded chunks."""
@@ -168,15 +163,20 @@ class Vault(Reads):
         self._publish("asset", "created", meta["projectId"], meta["ref"])
         self.background.owe(meta, blob, previews)
 
-    async def add_rescued(self, entries: list[tuple[dict, Blob]], project: dict | None) -> None:
-        """Store assets rescued from localStorage, with their new project record the first time."""
-        entries = [(self._owing(meta), blob) for meta, blob in entries]
+    async def add_rescued(self, found: list, project_id: str | None, title: str) -> tuple[str, list[str]]:
+        """Store media rescued from localStorage (legacy.Rescued), in a new project titled
+        ``title`` the first time (``project_id`` None); (the project's ID, the new refs)."""
+        project = new_project({"title": title}, new_project_id(), self.clock()) if project_id is None else None
+        pid = project["id"] if project else project_id
+        entries = [(self._owing(new_asset(new_ref(), pid, f.media, len(f.data), zlib.crc32(f.data), self.clock(),
+                                          AssetOptions(None, f.options.role, f.name, f.options.params))),
+                    self.blobs.from_bytes(f.data, f.media.mime)) for f in found]
         with self.background.foreground():
             await self.store.add_assets(entries, project)
-        project_id = project["id"] if project is not None else entries[0][0]["projectId"]
-        self._publish("project", "created" if project is not None else "updated", project_id)
+        self._publish("project", "created" if project else "updated", pid)
         for meta, blob in entries:
             self.background.owe(meta, blob)
+        return pid, [meta["ref"] for meta, _ in entries]
 
     async def import_project(self, project: dict, entries: list[tuple[dict, Blob]], restored: bool = False) -> bool:
         """Add an imported project with its assets, all or nothing; False if an ID is taken.

@@ -296,60 +296,73 @@ async def stream_member(source: Source, m: Member, on_chunk: Callable[[bytes], N
                         chunk_bytes: int = CHUNK_BYTES) -> None:
     """Read an entry's data in bounded chunks, inflating DEFLATE, and check its size and CRC-32.
     ``on_chunk`` receives the (uncompressed) bytes in order, if the caller keeps them."""
-    where = repr(m.name)
-    inflater = zlib.decompressobj(-15) if m.method == 8 else None
-    crc = 0
-    produced = 0
-    reads: deque = deque()  # (length expected, awaitable bytes): kept READ_AHEAD deep
-    at, end = m.data_offset, m.data_offset + m.compressed
-
-    def take(piece: bytes) -> None:
-        nonlocal produced, crc
-        produced += len(piece)
-        if produced > m.size:
-            raise _refuse(where, "it unpacks to more bytes than the archive declares")
-        crc = zlib.crc32(piece, crc)
-        if on_chunk is not None and piece:
-            on_chunk(piece)
-
-    def ask() -> None:
-        nonlocal at
-        while len(reads) < READ_AHEAD and at < end:
-            stop = min(at + chunk_bytes, end)
-            reads.append((stop - at, source.read_many([(at, stop)])))
-            at = stop
-
+    entry = _Entry(source, m, on_chunk, chunk_bytes)
     try:
-        ask()
-        while reads:
-            want, pending = reads.popleft()
+        entry.ask()
+        while entry.reads:
+            want, pending = entry.reads.popleft()
             chunk = (await pending)[0]
             if len(chunk) != want:
-                raise _refuse(where, "the file ended inside this entry (truncated)")
-            ask()
-            if inflater is None:
-                take(chunk)
-            else:
-                while chunk:  # output in pieces of at most chunk_bytes, however well it compressed
-                    try:
-                        take(inflater.decompress(chunk, chunk_bytes))
-                    except zlib.error as err:
-                        raise _refuse(where, f"its compressed data is corrupt ({err})") from None
-                    chunk = inflater.unconsumed_tail
+                raise _refuse(entry.where, "the file ended inside this entry (truncated)")
+            entry.ask()
+            entry.feed(chunk)
             del chunk  # not held in the wasm heap while the next read is awaited
     finally:
-        for _, pending in reads:  # refused midway: reads not awaited are dropped, not leaked
+        entry.drop()
+    entry.finish()
+
+
+class _Entry:
+    """One entry's bytes as they arrive: read READ_AHEAD chunks ahead, inflated, counted, summed."""
+
+    def __init__(self, source: Source, m: Member, on_chunk, chunk_bytes: int):
+        self.source, self.m, self.on_chunk, self.chunk_bytes = source, m, on_chunk, chunk_bytes
+        self.where = repr(m.name)
+        self.inflater = zlib.decompressobj(-15) if m.method == 8 else None
+        self.crc = self.produced = 0
+        self.reads: deque = deque()  # (length expected, awaitable bytes)
+        self.at, self.end = m.data_offset, m.data_offset + m.compressed
+
+    def ask(self) -> None:
+        while len(self.reads) < READ_AHEAD and self.at < self.end:
+            stop = min(self.at + self.chunk_bytes, self.end)
+            self.reads.append((stop - self.at, self.source.read_many([(self.at, stop)])))
+            self.at = stop
+
+    def feed(self, chunk: bytes) -> None:
+        if self.inflater is None:
+            return self.take(chunk)
+        while chunk:  # output in pieces of at most chunk_bytes, however well it compressed
+            try:
+                self.take(self.inflater.decompress(chunk, self.chunk_bytes))
+            except zlib.error as err:
+                raise _refuse(self.where, f"its compressed data is corrupt ({err})") from None
+            chunk = self.inflater.unconsumed_tail
+
+    def take(self, piece: bytes) -> None:
+        self.produced += len(piece)
+        if self.produced > self.m.size:
+            raise _refuse(self.where, "it unpacks to more bytes than the archive declares")
+        self.crc = zlib.crc32(piece, self.crc)
+        if self.on_chunk is not None and piece:
+            self.on_chunk(piece)
+
+    def drop(self) -> None:
+        for _, pending in self.reads:  # refused midway: reads not awaited are dropped, not leaked
             close = getattr(pending, "close", None)
             if close:
                 close()
-    if inflater is not None:
-        try:
-            take(inflater.flush())
-        except zlib.error as err:
-            raise _refuse(where, f"its compressed data is corrupt ({err})") from None
-        if not inflater.eof or inflater.unused_data:
-            raise _refuse(where, "its compressed data is incomplete or has trailing bytes")
-    if produced != m.size:
-        raise _refuse(where, f"it holds {produced:,} bytes, not the {m.size:,} the archive declares")
-    if crc != m.crc32:
-        raise _refuse(where, f"CRC-32 mismatch (stored {m.crc32:08x}, computed {crc:08x}): the data is corrupt")
+
+    def finish(self) -> None:
+        m, where = self.m, self.where
+        if self.inflater is not None:
+            try:
+                self.take(self.inflater.flush())
+            except zlib.error as err:
+                raise _refuse(where, f"its compressed data is corrupt ({err})") from None
+            if not self.inflater.eof or self.inflater.unused_data:
+                raise _refuse(where, "its compressed data is incomplete or has trailing bytes")
+        if self.produced != m.size:
+            raise _refuse(where, f"it holds {self.produced:,} bytes, not the {m.size:,} the archive declares")
+        if self.crc != m.crc32:
+            raise _refuse(where, f"CRC-32 mismatch (stored {m.crc32:08x}, computed {self.crc:08x}): the data is corrupt")
