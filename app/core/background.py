@@ -77,17 +77,19 @@ class Background:
         """Saves or imports are in flight."""
         return self._saving > 0
 
-    async def _turn(self) -> None:
+    async def _turn(self, full=None) -> None:
         """Until saves have paused for QUIET_S, or this waiter and the background have waited
-        STARVE_S. Checked on a timer: woken at each save's end instead, every waiter cost each
-        save a turn of the event loop."""
+        STARVE_S; for storing previews (``full``), until saves pause or ``full()``: previews are
+        stored while saves go on only when STORE_AHEAD batches wait in memory (a preview write
+        contends with the saves' own transactions). Checked on a timer: woken at each save's end
+        instead, every waiter cost each save a turn of the event loop."""
         began = _now()
         while True:
             now = _now()
             quiet_in = self._last_save + QUIET_S - now
-            if self._saving == 0 and quiet_in <= 0:
+            if (self._saving == 0 and quiet_in <= 0) or (full is not None and full()):
                 break
-            starve_in = max(began, self._last_turn) + STARVE_S - now
+            starve_in = max(began, self._last_turn) + STARVE_S - now if full is None else QUIET_S
             if starve_in <= 0:
                 break
             await asyncio.sleep(max(min(quiet_in if self._saving == 0 else QUIET_S, starve_in), 0.005))
@@ -298,7 +300,7 @@ class Background:
     async def _store_after(self, previous: asyncio.Future | None, pairs: list[tuple[dict, Blob]]) -> None:
         if previous is not None:
             await asyncio.wait([previous])
-        await self._turn()
+        await self._turn(full=lambda: len(self._storing) >= STORE_AHEAD)
         await self._attach(pairs, self._settle_jobs(meta["ref"] for meta, _ in pairs))
 
     async def _stored_one(self) -> None:
