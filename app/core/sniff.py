@@ -32,47 +32,61 @@ _IMAGE_BRANDS = {b"avif": "image/avif", b"avis": "image/avif", b"heic": "image/h
 
 def sniff(head: bytes) -> MediaType | None:
     """Return the media type the leading bytes show, or None when they show no known media."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return MediaType("image", "image/png")
-    if head.startswith(b"\xff\xd8\xff"):
-        return MediaType("image", "image/jpeg")
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return MediaType("image", "image/gif")
-    if head[:4] == b"RIFF" and len(head) >= 12:
-        fourcc = head[8:12]
-        if fourcc == b"WEBP":
-            return MediaType("image", "image/webp")
-        if fourcc == b"WAVE":
-            return MediaType("audio", "audio/wav")
-        if fourcc == b"AVI ":
-            return MediaType("video", "video/x-msvideo")
-        return None
+    for prefix, media in _PREFIXES:
+        if head.startswith(prefix):
+            return media
+    for detect in (_riff, _bmp, _iso_media, _ebml, _audio):
+        if (media := detect(head)) is not _NO:
+            return media
+    return None
+
+
+_PREFIXES = ((b"\x89PNG\r\n\x1a\n", MediaType("image", "image/png")),
+             (b"\xff\xd8\xff", MediaType("image", "image/jpeg")),
+             (b"GIF87a", MediaType("image", "image/gif")), (b"GIF89a", MediaType("image", "image/gif")))
+_NO = object()  # a detector's "not mine": the next one looks
+
+
+def _riff(head: bytes):
+    if head[:4] != b"RIFF" or len(head) < 12:
+        return _NO
+    return {b"WEBP": MediaType("image", "image/webp"), b"WAVE": MediaType("audio", "audio/wav"),
+            b"AVI ": MediaType("video", "video/x-msvideo")}.get(head[8:12])  # another RIFF: not media
+
+
+def _bmp(head: bytes):
     if head.startswith(b"BM") and len(head) >= 14 and head[6:10] == b"\0\0\0\0":
         return MediaType("image", "image/bmp")
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in _IMAGE_BRANDS:
-            return MediaType("image", _IMAGE_BRANDS[brand])
-        if brand in _AUDIO_BRANDS:
-            return MediaType("audio", "audio/mp4")
-        if brand in _QUICKTIME_BRANDS:
-            return MediaType("video", "video/quicktime")
-        return MediaType("video", "video/mp4")
-    if head.startswith(b"\x1a\x45\xdf\xa3"):
-        # EBML: WebM names its DocType in the header; anything else is Matroska.
-        return MediaType("video", "video/webm" if b"webm" in head else "video/x-matroska")
-    if head.startswith(b"OggS"):
-        return MediaType("audio", "audio/ogg")
-    if head.startswith(b"fLaC"):
-        return MediaType("audio", "audio/flac")
-    if head.startswith(b"ID3"):
-        return MediaType("audio", "audio/mpeg")
+    return _NO
+
+
+def _iso_media(head: bytes):
+    """ISO base media (MP4, MOV, M4A, AVIF, HEIC): the brand after ``ftyp`` tells which."""
+    if len(head) < 12 or head[4:8] != b"ftyp":
+        return _NO
+    brand = head[8:12]
+    if brand in _IMAGE_BRANDS:
+        return MediaType("image", _IMAGE_BRANDS[brand])
+    if brand in _AUDIO_BRANDS:
+        return MediaType("audio", "audio/mp4")
+    return MediaType("video", "video/quicktime" if brand in _QUICKTIME_BRANDS else "video/mp4")
+
+
+def _ebml(head: bytes):
+    if not head.startswith(b"\x1a\x45\xdf\xa3"):
+        return _NO
+    # EBML: WebM names its DocType in the header; anything else is Matroska.
+    return MediaType("video", "video/webm" if b"webm" in head else "video/x-matroska")
+
+
+def _audio(head: bytes):
+    for prefix, mime in ((b"OggS", "audio/ogg"), (b"fLaC", "audio/flac"), (b"ID3", "audio/mpeg")):
+        if head.startswith(prefix):
+            return MediaType("audio", mime)
     if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
-        layer = (head[1] >> 1) & 0x3
-        if layer == 0:  # MPEG "layer 0" is ADTS: raw AAC
-            return MediaType("audio", "audio/aac")
-        return MediaType("audio", "audio/mpeg")
-    return None
+        # MPEG "layer 0" is ADTS: raw AAC
+        return MediaType("audio", "audio/aac" if (head[1] >> 1) & 0x3 == 0 else "audio/mpeg")
+    return _NO
 
 
 # Names browsers and generators use for the same formats.

@@ -49,11 +49,7 @@ class BackupConfig:
         if unknown:
             raise InvalidInputError(f"configureBackup does not know {', '.join(unknown)}; it takes "
                                     f"{', '.join(sorted(OPTIONS))}.")
-        endpoint = _endpoint(options.get("endpoint"))
-        bucket = options.get("bucket")
-        if not isinstance(bucket, str) or not _BUCKET.match(bucket) or ".." in bucket:
-            raise InvalidInputError(f"{bucket!r} is not a bucket name: 3 to 63 lower-case letters, digits, "
-                                    "dots and hyphens, starting and ending with a letter or digit.")
+        endpoint, bucket = _endpoint(options.get("endpoint")), _bucket(options.get("bucket"))
         region = options.get("region") or DEFAULT_REGION
         if not isinstance(region, str) or not _REGION.match(region):
             raise InvalidInputError(f"{region!r} is not a region name (like us-east-1, or auto for R2).")
@@ -61,29 +57,12 @@ class BackupConfig:
         if not isinstance(prefix, str) or len(prefix) > MAX_PREFIX or any(ord(c) < 32 for c in prefix):
             raise InvalidInputError(f"The prefix must be text of at most {MAX_PREFIX} characters, without "
                                     "control characters.")
-        key_id, secret = options.get("accessKeyId") or "", options.get("secretAccessKey") or ""
-        signer = options.get("signerUrl") or ""
-        if signer:
-            signer = _signer(signer)
-            if key_id or secret:
-                raise InvalidInputError("Give either signerUrl (your server signs, and keeps the secret) or "
-                                        "accessKeyId and secretAccessKey, not both.")
-        elif not isinstance(key_id, str) or not _KEY_ID.match(key_id):
-            raise InvalidInputError("accessKeyId is missing or malformed: give the key ID of a key that may "
-                                    "read, write, list and delete in the bucket (or a signerUrl).")
-        elif not isinstance(secret, str) or not secret or len(secret) > 256:
-            raise InvalidInputError("secretAccessKey is missing: give the secret of that key.")
-        flags = {}
-        for name in ("pathStyle", "checksums"):
-            value = options.get(name, True)
-            if not isinstance(value, bool):
-                raise InvalidInputError(f"{name} is true or false (got {value!r}).")
-            flags[name] = value
-        if not flags["pathStyle"] and "." in bucket and endpoint.startswith("https:"):
+        key_id, secret, signer = _keys(options)
+        path_style, checksums = (_flag(options, name) for name in ("pathStyle", "checksums"))
+        if not path_style and "." in bucket and endpoint.startswith("https:"):
             raise InvalidInputError("A bucket name with dots needs pathStyle: true over https (its virtual-host "
                                     "name would not match the server's certificate).")
-        return cls(endpoint, bucket, region, prefix.strip("/"), flags["pathStyle"], key_id, secret,
-                   flags["checksums"], signer)
+        return cls(endpoint, bucket, region, prefix.strip("/"), path_style, key_id, secret, checksums, signer)
 
     @property
     def credentials(self) -> Credentials:
@@ -148,3 +127,34 @@ def _endpoint(value: object) -> str:
     except ValueError:
         raise InvalidInputError(f"{value!r} has an invalid port.") from None
     return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _bucket(bucket: object) -> str:
+    if not isinstance(bucket, str) or not _BUCKET.match(bucket) or ".." in bucket:
+        raise InvalidInputError(f"{bucket!r} is not a bucket name: 3 to 63 lower-case letters, digits, "
+                                "dots and hyphens, starting and ending with a letter or digit.")
+    return bucket
+
+
+def _keys(options: dict) -> tuple[str, str, str]:
+    """(access key ID, secret, signer URL): keys, or a signer that keeps them on a server."""
+    key_id, secret = options.get("accessKeyId") or "", options.get("secretAccessKey") or ""
+    signer = options.get("signerUrl") or ""
+    if signer:
+        signer = _signer(signer)
+        if key_id or secret:
+            raise InvalidInputError("Give either signerUrl (your server signs, and keeps the secret) or "
+                                    "accessKeyId and secretAccessKey, not both.")
+    elif not isinstance(key_id, str) or not _KEY_ID.match(key_id):
+        raise InvalidInputError("accessKeyId is missing or malformed: give the key ID of a key that may "
+                                "read, write, list and delete in the bucket (or a signerUrl).")
+    elif not isinstance(secret, str) or not secret or len(secret) > 256:
+        raise InvalidInputError("secretAccessKey is missing: give the secret of that key.")
+    return key_id, secret, signer
+
+
+def _flag(options: dict, name: str) -> bool:
+    value = options.get(name, True)
+    if not isinstance(value, bool):
+        raise InvalidInputError(f"{name} is true or false (got {value!r}).")
+    return value
