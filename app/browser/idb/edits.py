@@ -9,7 +9,8 @@ from pyodide.ffi import create_proxy
 from app.core.rules import change_totals, deletion, takes_preview, totals
 
 from ..jsconv import settle, to_js_record, to_py_record
-from .requests import PUT_SLICE, bump, destroy, handler
+from .moves import Move
+from .requests import bump, destroy, handler
 
 
 class Edits:
@@ -138,84 +139,14 @@ class Edits:
         return dropped[1:] if dropped else None
 
     async def move_assets(self, refs: list[str], project_id: str, change, updated_at: int):
-        refs = list(dict.fromkeys(refs))
         tx = await self._tx(["assets", "projects"], "readwrite")
-        assets, projects = tx.objectStore("assets"), tx.objectStore("projects")
-        found: dict[str, dict] = {}
-        there: list[bool] = []
-        waiting = [len(refs) + 1]
-        outcome: dict = {"moved": [], "missing": [], "refused": []}
-        handlers: list = []
-
-        def arrived() -> None:
-            waiting[0] -= 1
-            if waiting[0] == 0:
-                read_previews()
-
-        def got_project(event) -> None:
-            there.append(event.target.result is not None)
-            arrived()
-
-        def got_record(event) -> None:
-            meta = to_py_record(event.target.result)
-            if meta is not None:
-                found[meta["ref"]] = meta
-            arrived()
-
-        def read_previews() -> None:
-            outcome["missing"] = [ref for ref in refs if ref not in found]
-            if not there[0] or outcome["missing"]:
-                return  # nothing written: the transaction commits empty
-            moving = {ref: m for ref, m in found.items() if m["projectId"] != project_id}
-            previews = {m["thumbnailRef"] for m in moving.values() if m.get("thumbnailRef")} - set(moving)
-            if not previews:
-                return write(list(moving.values()))
-            waiting[0] = len(previews)
-
-            def got_preview(event) -> None:
-                meta = to_py_record(event.target.result)
-                if meta is not None:
-                    moving[meta["ref"]] = meta
-                waiting[0] -= 1
-                if waiting[0] == 0:
-                    write(list(moving.values()))
-            on_preview = create_proxy(got_preview)
-            handlers.append(on_preview)
-            for ref in previews:
-                assets.get(ref).onsuccess = on_preview
-
-        def write(olds: list[dict]) -> None:
-            news = [(old, change(old)) for old in olds]
-            outcome["refused"] = [old["ref"] for old, new in news if new is None]
-            if outcome["refused"] or not news:
-                return
-            bump(projects, change_totals([new for _, new in news], [old for old, _ in news]),
-                  updated_at={project_id: updated_at}, handlers=handlers)
-            outcome["moved"] = [(old["projectId"], new) for old, new in news]
-            records = [new for _, new in news]
-            # A slice of puts per request event (the transaction stays active in its own
-            # events): 20,000 records put in one event held the page over a second.
-            next_slice = create_proxy(lambda _event: put_slice())
-            handlers.append(next_slice)
-
-            def put_slice() -> None:
-                request = None
-                for new in records[:PUT_SLICE]:
-                    request = assets.put(to_js_record(new))
-                del records[:PUT_SLICE]
-                if records:
-                    request.onsuccess = next_slice
-            put_slice()
-
-        with handler(got_project) as on_project, handler(got_record) as on_record:
-            projects.get(project_id).onsuccess = on_project
-            for ref in refs:
-                assets.get(ref).onsuccess = on_record
-            try:
-                await self._commit(tx)
-            finally:
-                destroy(handlers)
-        return outcome if there and there[0] else None
+        move = Move(tx, list(dict.fromkeys(refs)), project_id, change, updated_at)
+        try:
+            move.start()
+            await self._commit(tx)
+        finally:
+            destroy(move.handlers)
+        return move.outcome if move.there else None
 
     async def delete_asset(self, ref: str):
         tx = await self._tx(["assets", "blobs", "projects"], "readwrite")
@@ -289,3 +220,4 @@ class Edits:
             projects.get(project_id).onsuccess = on_project
             await self._commit(tx)
         return outcome[0] if outcome else None
+
