@@ -55,19 +55,31 @@ class ProjectView(ProjectHead, BrowseBar, AddZone):
             self.grid.dispose()
 
     async def render(self):
-        vault = self.shell.vault
-        media, chunks = [], None
         try:
-            project = await vault.get_project(self.project_id)
-            # The first chunk draws the first screen; the rest arrive while it shows. Reading
-            # checks the project again: it may have gone meanwhile (another tab, site data cleared).
-            chunks = vault.iter_assets(self.project_id, FIRST_CHUNK)
-            async for chunk in chunks:
-                media.extend(m for m in chunk if m["role"] != THUMBNAIL_ROLE)
-                break
+            project, media, chunks = await self._first_chunk()
         except (NotFoundError, InvalidInputError) as err:  # a stale or mistyped link
             return h("section", {"class": "empty"}, h("h1", None, "Project not found"),
                      h("p", None, str(err)), h("a", {"href": "#/"}, "Back to your projects"))
+        self._new_grid(media)
+        section = self._page(project, bool(media))
+        self.shell.run(self._load_rest(chunks, self.grid))
+        self.grid.schedule()
+        return section
+
+    async def _first_chunk(self):
+        """(the project, its first chunk of files, the reader of the rest): the first chunk draws
+        the first screen; the rest arrive while it shows. Reading checks the project again: it
+        may have gone meanwhile (another tab, site data cleared)."""
+        vault = self.shell.vault
+        project = await vault.get_project(self.project_id)
+        chunks = vault.iter_assets(self.project_id, FIRST_CHUNK)
+        media = []
+        async for chunk in chunks:
+            media.extend(m for m in chunk if m["role"] != THUMBNAIL_ROLE)
+            break
+        return project, media, chunks
+
+    def _new_grid(self, media: list[dict]) -> None:
         if self.grid is not None:
             self.grid.dispose()
         old_scope, self.scope = self.scope, Scope()
@@ -78,6 +90,8 @@ class ProjectView(ProjectHead, BrowseBar, AddZone):
         if self.grid.focus_ref(self.focus_wanted):
             self.focus_wanted = None
         self.loading = True
+
+    def _page(self, project: dict, has_media: bool):
         self.summary = h("span", {"class": "meta", "id": "project-summary"})
         self._summarise(project)
         self.title = h("h1", None, project["title"])
@@ -88,22 +102,13 @@ class ProjectView(ProjectHead, BrowseBar, AddZone):
         self.scope.listen(edit, "click", lambda _e: self._toggle_form(edit))
         head = h("div", {"class": "project-head"}, self.title, self.summary, edit,
                  self._export_button(), self._delete_project_button())
-        section = h("section", None,
-                    h("nav", None, h("a", {"href": "#/"}, "← Projects")),
-                    head,
-                    self.form,
-                    self.prompt,
-                    self.zone or self._add_zone(),
-                    self._browse_bar(),
-                    self.grid.el,
-                    h("p", {"class": "empty", "id": "no-media", "hidden": bool(media)},
-                      "No media yet: drop files above."),
-                    h("p", {"class": "empty", "id": "no-match", "hidden": True},
-                      "No file matches. ", h("button", {"class": "link", "onclick": self.scope.on(self._clear)},
-                                             "Show all files")))
-        self.shell.run(self._load_rest(chunks, self.grid))
-        self.grid.schedule()
-        return section
+        return h("section", None,
+                 h("nav", None, h("a", {"href": "#/"}, "← Projects")),
+                 head, self.form, self.prompt, self.zone or self._add_zone(), self._browse_bar(), self.grid.el,
+                 h("p", {"class": "empty", "id": "no-media", "hidden": has_media}, "No media yet: drop files above."),
+                 h("p", {"class": "empty", "id": "no-match", "hidden": True},
+                   "No file matches. ", h("button", {"class": "link", "onclick": self.scope.on(self._clear)},
+                                          "Show all files")))
 
     async def _load_rest(self, chunks, grid) -> None:
         media = list(self.listing.metas)  # the first chunk, unfiltered
@@ -158,20 +163,12 @@ class ProjectView(ProjectHead, BrowseBar, AddZone):
     async def apply(self, changes: list[dict]) -> bool:
         """Changes to assets of this project, applied to the cards in place (a full redraw read
         20,000 records at 10,000 frames). False when only a full redraw will do."""
+        backed, own, changes = _sorted_changes(self.project_id, changes)
         # Backup progress changes a badge on the card, in place: no card is redrawn for it.
-        backed = {c["ref"] for c in changes if isinstance(c, dict) and c.get("type") == "backup" and c.get("ref")}
-        changes = [c for c in changes if not (isinstance(c, dict) and c.get("type") == "backup")]
         if backed and self.grid is not None and not self.busy:
             self.grid.show_backup(await self.shell.vault.get_metas(sorted(backed)))
-        changes = [_as_seen_from(self.project_id, c) for c in changes]
         # This project's own record (created, counts, fields): its head, in place. A full redraw
         # re-read every asset, and one lands just after the view opens on a project made a moment ago.
-        own, rest = [], []
-        for c in changes:
-            mine = (isinstance(c, dict) and c.get("type") == "project" and c.get("projectId") == self.project_id
-                    and c.get("action") in ("created", "updated"))
-            (own if mine else rest).append(c)
-        changes = rest
         if own and not changes and self.grid is not None and not self.busy:
             return await self._refresh_head()
         if not changes:
@@ -186,18 +183,7 @@ class ProjectView(ProjectHead, BrowseBar, AddZone):
         except NotFoundError:
             return False  # gone: the full redraw says so
         metas = await self.shell.vault.get_metas(sorted({c["ref"] for c in changes} - gone))
-        media = [m for m in self.listing.metas if m["ref"] not in gone]
-        positions = {m["ref"]: i for i, m in enumerate(media)}
-        for ref, meta in metas.items():
-            if meta["role"] == THUMBNAIL_ROLE:
-                continue  # shown through its parent, which is updated alongside
-            if ref in positions:
-                media[positions[ref]] = meta
-            else:
-                media.append(meta)
-        if media and any(a["createdAt"] > b["createdAt"] for a, b in zip(media, media[1:])):
-            media.sort(key=lambda m: m["createdAt"])
-        self.listing.set(media)
+        self.listing.set(_merged(self.listing.metas, metas, gone))
         self._show()
         self._role_options()
         if own:  # renamed or edited in the same batch as asset changes
@@ -255,3 +241,34 @@ def _as_seen_from(project_id: str, change):
     if change.get("fromProjectId") == project_id:
         return dict(change, action="deleted", projectId=project_id)
     return dict(change, action="created")
+
+
+def _sorted_changes(project_id: str, changes: list) -> tuple[set[str], list, list]:
+    """(refs whose backup mark changed, changes of this project's own record, the rest as seen
+    from this project)."""
+    backed = {c["ref"] for c in changes if isinstance(c, dict) and c.get("type") == "backup" and c.get("ref")}
+    own, rest = [], []
+    for c in changes:
+        if isinstance(c, dict) and c.get("type") == "backup":
+            continue
+        c = _as_seen_from(project_id, c)
+        mine = (isinstance(c, dict) and c.get("type") == "project" and c.get("projectId") == project_id
+                and c.get("action") in ("created", "updated"))
+        (own if mine else rest).append(c)
+    return backed, own, rest
+
+
+def _merged(media: list[dict], metas: dict, gone: set[str]) -> list[dict]:
+    """The project's files with ``gone`` removed and ``metas`` updated or added, in creation order."""
+    media = [m for m in media if m["ref"] not in gone]
+    positions = {m["ref"]: i for i, m in enumerate(media)}
+    for ref, meta in metas.items():
+        if meta["role"] == THUMBNAIL_ROLE:
+            continue  # shown through its parent, which is updated alongside
+        if ref in positions:
+            media[positions[ref]] = meta
+        else:
+            media.append(meta)
+    if media and any(a["createdAt"] > b["createdAt"] for a, b in zip(media, media[1:])):
+        media.sort(key=lambda m: m["createdAt"])
+    return media

@@ -146,6 +146,22 @@ class ProjectsView:
         self.shell.run(run())
 
     def _tracking_panel(self):
+        recent = self._recent_generations()
+        return h("div", {"class": "panel", "id": "tracking"},
+                 h("h2", None, "Track a generation"),
+                 h("p", {"class": "meta"}, "Paste comma-separated file IDs; finished media is stored "
+                   "in the vault so it stays available offline."),
+                 self._track_form(),
+                 h("details", {"id": "settings"}, h("summary", None, "Status provider"),
+                   h("p", {"class": "meta"}, "Where file status is asked: GET <provider>/api/file/<id>. "
+                     "Empty means this page's own server."), self._provider_form()),
+                 h("details", {"id": "host-apps"}, h("summary", None, "Host apps"),
+                   h("p", {"class": "meta"}, "Origins of generator apps allowed to use this vault from their "
+                     "own pages (static/vault-client.js), separated by spaces. They can read, save and delete "
+                     "your media: list only apps you trust."), self._hosts_form()),
+                 h("ul", {"id": "recent-generations"}, *recent) if recent else None)
+
+    def _track_form(self):
         ids = h("input", {"id": "track-ids", "placeholder": "File IDs from your generator: a1, b2, c3",
                           "aria-label": "File IDs to track", "maxlength": "8000"})
         form = h("form", {"class": "row", "id": "track-form"}, ids, h("button", {"type": "submit"}, "Track"))
@@ -160,10 +176,13 @@ class ProjectsView:
             js.location.hash = "#/status/" + ",".join(valid)
 
         form.addEventListener("submit", self.form_scope.on(track))
+        return form
+
+    def _provider_form(self):
         url = h("input", {"id": "provider-url", "type": "url", "aria-label": "Status provider URL",
                           "placeholder": str(js.location.origin),
                           "value": self.shell.settings.provider_url(default="") or ""})
-        settings = h("form", {"class": "row", "id": "provider-form"}, url, h("button", {"type": "submit"}, "Save"))
+        form = h("form", {"class": "row", "id": "provider-form"}, url, h("button", {"type": "submit"}, "Save"))
 
         def save(event):
             event.preventDefault()
@@ -174,11 +193,14 @@ class ProjectsView:
                 return
             self.shell.notify(f"Status provider: {result['providerUrl'] or str(js.location.origin) + ' (this page)'}.")
 
-        settings.addEventListener("submit", self.form_scope.on(save))
+        form.addEventListener("submit", self.form_scope.on(save))
+        return form
+
+    def _hosts_form(self):
         origins = h("input", {"id": "host-origins", "aria-label": "Host app origins allowed",
                               "placeholder": "https://generator.example", "maxlength": "6000",
                               "value": " ".join(self.shell.settings.host_origins())})
-        hosts = h("form", {"class": "row", "id": "host-origins-form"}, origins, h("button", {"type": "submit"}, "Save"))
+        form = h("form", {"class": "row", "id": "host-origins-form"}, origins, h("button", {"type": "submit"}, "Save"))
 
         def save_hosts(event):
             event.preventDefault()
@@ -191,7 +213,10 @@ class ProjectsView:
             origins.value = " ".join(result["hostOrigins"])
             self.shell.notify("Host apps allowed: " + (", ".join(result["hostOrigins"]) or "none but this origin") + ".")
 
-        hosts.addEventListener("submit", self.form_scope.on(save_hosts))
+        form.addEventListener("submit", self.form_scope.on(save_hosts))
+        return form
+
+    def _recent_generations(self) -> list:
         recent = []
         for gen_id in reversed(self.shell.tracker.known()[-5:]):
             try:
@@ -201,19 +226,7 @@ class ProjectsView:
             recent.append(h("li", None, h("a", {"href": "#/status/" + ",".join(gen.file_ids)},
                                           ", ".join(gen.file_ids[:5]) + ("…" if len(gen.file_ids) > 5 else "")),
                             f" · {gen.status()} · {gen.progress():.0f}%"))
-        return h("div", {"class": "panel", "id": "tracking"},
-                 h("h2", None, "Track a generation"),
-                 h("p", {"class": "meta"}, "Paste comma-separated file IDs; finished media is stored "
-                   "in the vault so it stays available offline."),
-                 form,
-                 h("details", {"id": "settings"}, h("summary", None, "Status provider"),
-                   h("p", {"class": "meta"}, "Where file status is asked: GET <provider>/api/file/<id>. "
-                     "Empty means this page's own server."), settings),
-                 h("details", {"id": "host-apps"}, h("summary", None, "Host apps"),
-                   h("p", {"class": "meta"}, "Origins of generator apps allowed to use this vault from their "
-                     "own pages (static/vault-client.js), separated by spaces. They can read, save and delete "
-                     "your media: list only apps you trust."), hosts),
-                 h("ul", {"id": "recent-generations"}, *recent) if recent else None)
+        return recent
 
     def _create(self, event, title_input) -> None:
         event.preventDefault()
