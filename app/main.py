@@ -55,17 +55,8 @@ async def start() -> None:
     refs = AppStorage(kv)
     vault = Vault(store, BrowserBlobs(), BrowserThumbnails(_worker_url('preview-worker')), MonotonicClock(js.Date.now))
     shell = Shell(vault, refs, None)
-    settings = Settings(refs)
-    provider = FetchProvider(lambda: settings.provider_url(default=str(js.location.origin)))
-    tracker = Tracker(vault, refs, provider, lambda: int(js.Date.now()), random.Random(),
-                      on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
-    poller = Poller(tracker, on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
-    shell.tracker, shell.poller, shell.settings = tracker, poller, settings
-    backup = Backup(vault, S3Remote, lambda: int(js.Date.now()), asyncio.sleep, random.random,
-                    lambda: bool(js.navigator.onLine), weblock.acquire)
-    vault.subscribe(backup.changed)
-    js.window.addEventListener("online", create_proxy(lambda _event: backup.wake()))
-    await backup.start()
+    tracker, poller, settings = _tracking(vault, refs, shell)
+    backup = await _backup(vault)
     bridge = Bridge(vault, refs, kv, tracker=tracker, poller=poller, settings=settings, backup=backup)
     shell.bridge = bridge
     shell.backup, shell.backup_panel = backup, BackupPanel(shell, backup)
@@ -74,7 +65,34 @@ async def start() -> None:
     store.on_version_change = lambda: shell.notify(
         "The vault was updated in another tab. Reload this page to keep working.", "error")
     store.on_storage_lost = lambda: shell.storage_lost()
-    api = bridge.build()
+    _ready(bridge.build(), shell)
+    poller.resume_all()
+    shell.snapshot.schedule(bridge.usage, on_made=shell.refresh_usage)
+    await vault.background.resume()
+
+
+def _tracking(vault, refs, shell):
+    """Generation status: the provider asked, the tracker and its poller, their settings."""
+    settings = Settings(refs)
+    provider = FetchProvider(lambda: settings.provider_url(default=str(js.location.origin)))
+    tracker = Tracker(vault, refs, provider, lambda: int(js.Date.now()), random.Random(),
+                      on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
+    poller = Poller(tracker, on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
+    shell.tracker, shell.poller, shell.settings = tracker, poller, settings
+    return tracker, poller, settings
+
+
+async def _backup(vault) -> Backup:
+    backup = Backup(vault, S3Remote, lambda: int(js.Date.now()), asyncio.sleep, random.random,
+                    lambda: bool(js.navigator.onLine), weblock.acquire)
+    vault.subscribe(backup.changed)
+    js.window.addEventListener("online", create_proxy(lambda _event: backup.wake()))
+    await backup.start()
+    return backup
+
+
+def _ready(api, shell) -> None:
+    """The bridge on window, the page drawn, and window.assetVaultReady resolved."""
     js.window.assetVault = api
     shell.start()
     js.document.body.dataset.state = "ready"
@@ -83,9 +101,6 @@ async def start() -> None:
     # For bench/ only (not part of the bridge): the wasm heap, which never shrinks once grown.
     js.window.__assetVaultWasmBytes = create_proxy(lambda: int(pyodide_js._module.HEAPU8.length))
     _register_service_worker(shell)
-    poller.resume_all()
-    shell.snapshot.schedule(bridge.usage, on_made=shell.refresh_usage)
-    await vault.background.resume()
 
 
 def _worker_url(link_id: str) -> str | None:

@@ -1,16 +1,25 @@
-"""The app's shape: small modules, no import cycle (imports inside functions count)."""
+"""The app's shape: small modules, short functions, no import cycle (imports inside functions count)."""
 
 import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 40
 
 
 def test_every_app_module_is_small():
     big = {p.relative_to(ROOT).as_posix(): n for p in (ROOT / "app").rglob("*.py")
            if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
     assert big == {}
+
+
+def test_every_app_function_is_short():
+    long = [f"{p.relative_to(ROOT).as_posix()}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+            for p in (ROOT / "app").rglob("*.py") for node in ast.walk(ast.parse(p.read_text()))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+    assert long == []
 
 
 def _app_imports() -> dict[str, set[str]]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import js
 from pyodide.ffi import create_proxy
 
-from app.core.rules import change_totals, deletion, takes_preview, totals
+from app.core.rules import change_totals, takes_preview, totals
 
 from ..jsconv import settle, to_js_record, to_py_record
-from .moves import Move
+from .moves import Deletion, Move
 from .requests import bump, destroy, handler
 
 
@@ -103,17 +103,13 @@ class Edits:
         dropped: list[str] = []
         handlers: list = []
 
-        def moved(old, thumb) -> None:
-            bump(projects, change_totals([meta], [old] + ([thumb] if thumb else [])),
-                  updated_at={meta["projectId"]: meta["replacedAt"]}, handlers=handlers)
-
-        def got_thumb(event, old):
-            thumb = to_py_record(event.target.result)
-            if thumb is not None:
+        def swapped(old, thumb=None) -> None:
+            if thumb is not None:  # the old bytes' preview goes with them
                 assets.delete(thumb["ref"])
                 blobs.delete(thumb["ref"])
                 dropped.append(thumb["ref"])
-            moved(old, thumb)
+            bump(projects, change_totals([meta], [old] + ([thumb] if thumb else [])),
+                 updated_at={meta["projectId"]: meta["replacedAt"]}, handlers=handlers)
 
         def got_meta(event):
             old = to_py_record(event.target.result)
@@ -123,11 +119,11 @@ class Edits:
             dropped.append(ref)
             assets.put(to_js_record(meta))
             if old.get("thumbnailRef"):
-                on_thumb = create_proxy(lambda e: got_thumb(e, old))
+                on_thumb = create_proxy(lambda e: swapped(old, to_py_record(e.target.result)))
                 handlers.append(on_thumb)
                 assets.get(old["thumbnailRef"]).onsuccess = on_thumb
             else:
-                moved(old, None)
+                swapped(old)
 
         blobs.put(blob, ref)  # the Blob first: see SaveBatch.add (WebKit)
         with handler(got_meta) as on_meta:
@@ -150,52 +146,12 @@ class Edits:
 
     async def delete_asset(self, ref: str):
         tx = await self._tx(["assets", "blobs", "projects"], "readwrite")
-        assets, blobs, projects = (tx.objectStore(n) for n in ("assets", "blobs", "projects"))
-        dropped: list[dict] = []
-        handlers: list = []
-
-        def drop(meta) -> None:
-            assets.delete(meta["ref"])
-            blobs.delete(meta["ref"])
-            dropped.append(meta)
-
-        def done() -> None:
-            bump(projects, change_totals(removed=dropped),
-                  handlers=handlers)
-
-        def got_thumb(event):
-            thumb = to_py_record(event.target.result)
-            if thumb is not None:
-                drop(thumb)
-            done()
-
-        def unlink_parent(event):
-            parent = event.target.result
-            if parent is not None:
-                parent.thumbnailRef = None
-                assets.put(parent)
-
-        def got_meta(event):
-            meta = to_py_record(event.target.result)
-            if meta is None:
-                return
-            drop(meta)
-            along, parent = deletion(meta)
-            for thumb in along:
-                assets.get(thumb).onsuccess = on_thumb
-            if not along:
-                done()
-            if parent:
-                assets.get(parent).onsuccess = on_parent
-
-        with handler(got_meta) as on_meta, handler(got_thumb) as on_thumb, \
-                handler(unlink_parent) as on_parent:
-            assets.get(ref).onsuccess = on_meta
-            try:
-                await self._commit(tx)
-            finally:
-                destroy(handlers)
-        return [m["ref"] for m in dropped] or None
+        doing = Deletion(tx, ref)
+        try:
+            await self._commit(tx)
+        finally:
+            destroy(doing.handlers)
+        return [m["ref"] for m in doing.dropped] or None
 
     async def delete_project(self, project_id: str):
         tx = await self._tx(["projects", "assets", "blobs"], "readwrite")

@@ -1,10 +1,11 @@
-"""A move of records into another project, as the requests of one transaction."""
+"""A move of records into another project, and a deletion with what it takes along, each as the
+requests of one transaction."""
 
 from __future__ import annotations
 
 from pyodide.ffi import create_proxy
 
-from app.core.rules import change_totals
+from app.core.rules import change_totals, deletion
 
 from ..jsconv import to_js_record, to_py_record
 from .requests import PUT_SLICE, bump
@@ -91,3 +92,52 @@ class Move:
         del self.records[:PUT_SLICE]
         if self.records:
             request.onsuccess = self.next_slice
+
+
+class Deletion:
+    """A record deleted with its Blob, and what it takes along (rules.deletion): a file's preview
+    goes too; a preview deleted alone leaves its file without one. The project's counters follow."""
+
+    def __init__(self, tx, ref: str):
+        self.assets, self.blobs, self.projects = (tx.objectStore(n) for n in ("assets", "blobs", "projects"))
+        self.dropped: list[dict] = []
+        self.handlers: list = []
+        self.assets.get(ref).onsuccess = self._on(self._got_meta)
+
+    def _on(self, fn):
+        proxy = create_proxy(fn)
+        self.handlers.append(proxy)
+        return proxy
+
+    def _drop(self, meta: dict) -> None:
+        self.assets.delete(meta["ref"])
+        self.blobs.delete(meta["ref"])
+        self.dropped.append(meta)
+
+    def _done(self) -> None:
+        bump(self.projects, change_totals(removed=self.dropped), handlers=self.handlers)
+
+    def _got_meta(self, event) -> None:
+        meta = to_py_record(event.target.result)
+        if meta is None:
+            return
+        self._drop(meta)
+        along, parent = deletion(meta)
+        for thumb in along:
+            self.assets.get(thumb).onsuccess = self._on(self._got_thumb)
+        if not along:
+            self._done()
+        if parent:
+            self.assets.get(parent).onsuccess = self._on(self._unlink_parent)
+
+    def _got_thumb(self, event) -> None:
+        thumb = to_py_record(event.target.result)
+        if thumb is not None:
+            self._drop(thumb)
+        self._done()
+
+    def _unlink_parent(self, event) -> None:
+        parent = event.target.result
+        if parent is not None:
+            parent.thumbnailRef = None
+            self.assets.put(parent)

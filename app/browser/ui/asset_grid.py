@@ -92,6 +92,24 @@ class AssetGrid(Cards, GridInput):
             if ref in self.index:
                 self._move(self.index[ref], focus=True)  # updates in turn
                 return
+        start, end = self._window()
+        wanted = [m["ref"] for m in self.metas[start:end]]
+        keep = set(wanted)
+        for ref in [r for r in self.cards if r not in keep]:
+            self.cards.pop(ref).remove()
+            url = self.urls.pop(ref, None)
+            if url:
+                js.URL.revokeObjectURL(url)
+        fresh = self._place(wanted)
+        if fresh:
+            self.view.shell.run(self._previews(fresh))
+        if self._focus_after is not None and self._focus_after in self.cards:
+            self.cards[self._focus_after].focus(no_scroll())
+            self._focus_after = None
+
+    def _window(self) -> tuple[int, int]:
+        """The columns, the list's full height and the rows near the viewport: their first and
+        last position (the rows above are the list's top padding)."""
         width = self.el.clientWidth or js.window.innerWidth
         self.cols = max(1, int((width + GAP_PX) // (MIN_COL_PX + GAP_PX)))
         rows = -(-len(self.metas) // self.cols)
@@ -100,15 +118,11 @@ class AssetGrid(Cards, GridInput):
         top = self.el.getBoundingClientRect().top
         first_row = max(0, int(-top // pitch) - OVERSCAN_ROWS)
         last_row = min(rows, int((-top + js.window.innerHeight) // pitch) + 1 + OVERSCAN_ROWS)
-        start, end = first_row * self.cols, min(len(self.metas), last_row * self.cols)
         self.el.style.paddingTop = f"{first_row * pitch}px"
-        wanted = [m["ref"] for m in self.metas[start:end]]
-        keep = set(wanted)
-        for ref in [r for r in self.cards if r not in keep]:
-            self.cards.pop(ref).remove()
-            url = self.urls.pop(ref, None)
-            if url:
-                js.URL.revokeObjectURL(url)
+        return first_row * self.cols, min(len(self.metas), last_row * self.cols)
+
+    def _place(self, wanted: list[str]) -> list[str]:
+        """The cards of ``wanted`` in order, made where missing; the refs of those made."""
         fresh = []
         previous = None
         for ref in wanted:
@@ -124,11 +138,7 @@ class AssetGrid(Cards, GridInput):
             elif not _same(previous.nextSibling, card):
                 previous.after(card)
             previous = card
-        if fresh:
-            self.view.shell.run(self._previews(fresh))
-        if self._focus_after is not None and self._focus_after in self.cards:
-            self.cards[self._focus_after].focus(no_scroll())
-            self._focus_after = None
+        return fresh
 
     async def _previews(self, refs: list[str]) -> None:
         metas = [self.metas[self.index[r]] for r in refs if r in self.index]

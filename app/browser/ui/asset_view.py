@@ -155,48 +155,49 @@ class AssetView:
         title = h("h1", None, meta["name"])
         rename = h("button", {"class": "small", "id": "viewer-rename"}, "Rename")
         head = h("div", {"class": "viewer-title"}, title, rename)
-
-        def start(_event):
-            field = h("input", {"id": "rename-input", "value": meta["name"], "maxlength": "255", "required": True,
-                                "aria-label": "New name"})
-            form = h("form", {"class": "rename-form"}, field, h("button", {"type": "submit"}, "Save"),
-                     h("button", {"type": "button", "class": "link", "id": "rename-cancel"}, "Cancel"))
-
-            def cancel(_event=None):
-                self.renaming = False
-                if self.stale:
-                    self.shell.render()
-                    return
-                form.replaceWith(head)
-                rename.focus()
-
-            def save(event):
-                event.preventDefault()
-                name = str(field.value).strip()
-                if name == meta["name"]:
-                    cancel()
-                    return
-
-                async def renamed():
-                    self.renaming = False
-                    await self.shell.vault.update_asset(self.ref, {"name": name})
-                    self.shell.notify(f"Renamed to {name}.")  # the vault's change draws the view again
-                self.shell.run(renamed())
-
-            def key(event):
-                if str(event.key) == "Escape":  # the field's: not back to the grid
-                    event.stopPropagation()
-                    event.preventDefault()
-                    cancel()
-            self.scope.listen(form, "submit", save)
-            self.scope.listen(form.querySelector("#rename-cancel"), "click", cancel)
-            self.scope.listen(field, "keydown", key)
-            self.renaming = True
-            head.replaceWith(form)
-            field.focus()
-            field.select()
-        self.scope.listen(rename, "click", start)
+        self.scope.listen(rename, "click", lambda _event: self._rename(meta, head, rename))
         return head
+
+    def _rename(self, meta: dict, head, rename) -> None:
+        """The title becomes a form; Save renames (the vault's change draws the view again),
+        Cancel or Escape puts the title back."""
+        field = h("input", {"id": "rename-input", "value": meta["name"], "maxlength": "255", "required": True,
+                            "aria-label": "New name"})
+        form = h("form", {"class": "rename-form"}, field, h("button", {"type": "submit"}, "Save"),
+                 h("button", {"type": "button", "class": "link", "id": "rename-cancel"}, "Cancel"))
+
+        def cancel(_event=None):
+            self.renaming = False
+            if self.stale:
+                self.shell.render()
+                return
+            form.replaceWith(head)
+            rename.focus()
+
+        def save(event):
+            event.preventDefault()
+            name = str(field.value).strip()
+            if name == meta["name"]:
+                return cancel()
+            self.renaming = False
+            self.shell.run(self._renamed(name))
+
+        def key(event):
+            if str(event.key) == "Escape":  # the field's: not back to the grid
+                event.stopPropagation()
+                event.preventDefault()
+                cancel()
+        self.scope.listen(form, "submit", save)
+        self.scope.listen(form.querySelector("#rename-cancel"), "click", cancel)
+        self.scope.listen(field, "keydown", key)
+        self.renaming = True
+        head.replaceWith(form)
+        field.focus()
+        field.select()
+
+    async def _renamed(self, name: str) -> None:
+        await self.shell.vault.update_asset(self.ref, {"name": name})
+        self.shell.notify(f"Renamed to {name}.")  # the vault's change draws the view again
 
     def _restore(self, meta: dict) -> None:
         async def restore():

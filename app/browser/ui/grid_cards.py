@@ -60,23 +60,7 @@ class Cards:
             return
         box.replaceChildren()
         if blob is None:
-            box.append(h("div", {"class": "missing"},
-                         h("strong", None, "File missing"),
-                         h("span", None, "The stored bytes are gone; it was made with:"),
-                         h("code", None, fmt.params_summary(meta["params"], 400) or "(no parameters saved)")))
-            if card.getAttribute("data-missing"):  # again, after a failed restore: its buttons are there
-                return
-            card.setAttribute("data-missing", "true")
-            card.querySelector("[data-action=download]").remove()  # nothing to download
-            # The ways back, best first: the backup's copy, the generator, a file at hand.
-            tab = str(card.tabIndex)
-            ways = [h("button", {"class": "small", "data-action": "regenerate", "tabindex": tab}, "Regenerate"),
-                    h("button", {"class": "small", "data-action": "replace", "tabindex": tab}, "Replace with a file…")]
-            if can_restore(self.view.shell, meta):
-                ways.insert(0, h("button", {"class": "small", "data-action": "restore", "tabindex": tab},
-                                 "Restore from backup"))
-            card.querySelector(".actions").prepend(*ways)
-            return
+            return self._missing(card, box, meta)
         if meta["kind"] == "video":
             # The poster shows at once; the video's own bytes load when it is played.
             attrs = {"src": self._url(meta["ref"], blob), "controls": True, "preload": "none", "aria-label": name}
@@ -86,6 +70,25 @@ class Cards:
         else:
             box.append(h("audio", {"src": self._url(meta["ref"], blob), "controls": True, "preload": "none",
                                    "aria-label": name}))
+
+    def _missing(self, card, box, meta: dict) -> None:
+        """A file whose bytes are gone: what made it, and the ways back, best first: the backup's
+        copy, the generator, a file at hand."""
+        box.append(h("div", {"class": "missing"},
+                     h("strong", None, "File missing"),
+                     h("span", None, "The stored bytes are gone; it was made with:"),
+                     h("code", None, fmt.params_summary(meta["params"], 400) or "(no parameters saved)")))
+        if card.getAttribute("data-missing"):  # again, after a failed restore: its buttons are there
+            return
+        card.setAttribute("data-missing", "true")
+        card.querySelector("[data-action=download]").remove()  # nothing to download
+        tab = str(card.tabIndex)
+        ways = [h("button", {"class": "small", "data-action": "regenerate", "tabindex": tab}, "Regenerate"),
+                h("button", {"class": "small", "data-action": "replace", "tabindex": tab}, "Replace with a file…")]
+        if can_restore(self.view.shell, meta):
+            ways.insert(0, h("button", {"class": "small", "data-action": "restore", "tabindex": tab},
+                             "Restore from backup"))
+        card.querySelector(".actions").prepend(*ways)
 
     def _url(self, key: str, blob) -> str:
         old = self.urls.pop(key, None)
