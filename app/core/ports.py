@@ -108,6 +108,8 @@ class BlobPort(Protocol):
     def slice(self, blob: Blob, start: int, end: int, mime: str) -> Blob: ...
     def join(self, parts: list, mime: str) -> Blob:
         """One Blob of bytes and Blob parts, in order; Blob parts are referenced, not copied."""
+    async def assemble(self, parts: list, mime: str) -> Blob:
+        """``join`` for thousands of parts (an export's), in steps the page stays responsive through."""
     def from_bytes(self, data: bytes, mime: str) -> Blob: ...
     async def fetch(self, url: str) -> Blob:
         """Download a URL into a Blob; raises InvalidInputError with the reason on failure."""

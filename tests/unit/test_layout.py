@@ -60,3 +60,19 @@ def test_no_import_cycle_in_the_app():
             visit(module, [module])
     assert cycles == []
     assert "app.browser.ui.dom" in graph["app.browser.ui.picking"]  # the walk sees imports at all
+
+
+def test_the_blob_and_store_ports_declare_every_method_the_core_calls():
+    """``<...>.blobs.x(...)`` and ``<...>.store.x(...)`` in app/core: x is declared on BlobPort / StorePort."""
+    ports = ast.parse((ROOT / "app" / "core" / "ports.py").read_text())
+    declared = {c.name: {n.name for n in c.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                for c in ports.body if isinstance(c, ast.ClassDef)}
+    port_of = {"blobs": "BlobPort", "store": "StorePort"}
+    called = set()
+    for p in (ROOT / "app" / "core").rglob("*.py"):
+        for node in ast.walk(ast.parse(p.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Attribute) and node.func.value.attr in port_of):
+                called.add((port_of[node.func.value.attr], node.func.attr, p.name))
+    assert len(called) > 30  # the walk finds the calls
+    assert sorted((port, name, f) for port, name, f in called if name not in declared[port]) == []
