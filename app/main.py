@@ -83,7 +83,7 @@ def _tracking(vault, refs, shell):
 
 
 async def _backup(vault) -> Backup:
-    backup = Backup(vault, S3Remote, lambda: int(js.Date.now()), asyncio.sleep, random.random,
+    backup = Backup(vault, BrowserBlobs(), S3Remote, lambda: int(js.Date.now()), asyncio.sleep, random.random,
                     lambda: bool(js.navigator.onLine), weblock.acquire)
     vault.subscribe(backup.changed)
     js.window.addEventListener("online", create_proxy(lambda _event: backup.wake()))

@@ -15,7 +15,7 @@ import js
 from pyodide.ffi import create_once_callable, create_proxy
 
 from app import __version__
-from app.core import legacy, transfer
+from app.core import legacy
 from app.core.errors import InvalidInputError, StorageUnavailableError, VaultError
 from app.core.tasks import start_now
 
@@ -142,7 +142,7 @@ class Bridge:
         return blob
 
     async def export_project(self, project_id=None):
-        _name, blob, _missing = await transfer.export_project(self.vault, project_id, int(js.Date.now()))
+        _name, blob, _missing = await self.vault.export_project(project_id, int(js.Date.now()))
         return blob
 
     async def import_archive(self, blob=None):
@@ -152,7 +152,7 @@ class Bridge:
         """importArchive, with progress for the page: ``progress(bytes_checked, bytes_total)``."""
         if not is_blob(blob):
             raise InvalidInputError("importArchive takes a Blob or File holding a .zip archive.")
-        return await transfer.import_archive(self.vault, blob, str(getattr(blob, "name", "") or ""), progress)
+        return await self.vault.import_archive(blob, str(getattr(blob, "name", "") or ""), progress)
 
     async def configure(self, options=None):
         return self.settings.configure(options)

@@ -164,7 +164,7 @@ class Tracker:
         thumb_ref = None
         if file.thumbnail_url:
             try:
-                thumb_ref = await self.vault.add_thumbnail(ref, await self.vault.blobs.fetch(file.thumbnail_url))
+                thumb_ref = await self.vault.fetch_thumbnail(ref, file.thumbnail_url)
             except VaultError as err:  # the media is stored; its own preview will do
                 print(f"thumbnail for {file.file_id} not stored: {err}")
         self._update(gen, file.stored(ref, thumb_ref))

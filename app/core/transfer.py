@@ -1,7 +1,10 @@
 """Export a project as a zip without reading its media, and import one all or nothing.
 
-    name, blob, missing = await export_project(vault, project_id, now_ms)
-    result = await import_archive(vault, archive_blob, "frames.zip", progress=print)
+    name, blob, missing = await vault.export_project(project_id, now_ms)
+    result = await vault.import_archive(archive_blob, "frames.zip", progress=print)
+
+The vault is the door: it calls these with its own Blob store (``blobs``) and clock, and the
+functions meet the vault itself only through its methods.
 
 Export writes headers only: the media entries are the stored Blobs themselves, placed between
 headers by the browser (``new Blob(parts)``), with sizes and CRC-32s from the metadata. Import
@@ -42,7 +45,7 @@ class BlobSource:
         return self.blobs.read_many(self.blob, ranges)
 
 
-async def export_project(vault, project_id: object, now_ms: int, progress: Progress | None = None,
+async def export_project(vault, blobs, project_id: object, now_ms: int, progress: Progress | None = None,
                          refs: set[str] | None = None):
     """(file name, archive Blob, names of assets left out because their bytes are gone); of
     ``refs`` alone (and their previews) when given: the archive of a selection."""
@@ -53,13 +56,13 @@ async def export_project(vault, project_id: object, now_ms: int, progress: Progr
     ready = all(m["crc32"] is not None and (m.get("thumbnailRef") is None or m["thumbnailRef"] in refs)
                 for m in assets)
     parts = await _zip_parts(project, assets, now_ms) if ready else None
-    blobs = await reading
-    missing = [m["name"] for m in assets if m["ref"] not in blobs]
+    stored = await reading
+    missing = [m["name"] for m in assets if m["ref"] not in stored]
     if missing or not ready:
-        parts = await _parts(vault, project, [dict(m) for m in assets if m["ref"] in blobs], blobs, now_ms,
+        parts = await _parts(vault, project, [dict(m) for m in assets if m["ref"] in stored], stored, now_ms,
                              progress)
-    parts = [blobs[p] if isinstance(p, str) else p for p in parts]
-    return archive_file_name(project["title"], now_ms), await vault.blobs.assemble(parts, "application/zip"), missing
+    parts = [stored[p] if isinstance(p, str) else p for p in parts]
+    return archive_file_name(project["title"], now_ms), await blobs.assemble(parts, "application/zip"), missing
 
 
 async def _parts(vault, project: dict, assets: list[dict], blobs: dict, now_ms: int, progress: Progress | None):
@@ -98,8 +101,8 @@ async def _stepped(steps):
         await asyncio.sleep(0)
 
 
-async def import_archive(vault, blob, file_name: str = "", progress: Progress | None = None) -> dict:
-    source = BlobSource(vault.blobs, blob)
+async def import_archive(vault, blobs, clock, blob, file_name: str = "", progress: Progress | None = None) -> dict:
+    source = BlobSource(blobs, blob)
     members = await read_members(source)
     by_name = {m.name: m for m in members}
     skipped: list[str] = []
@@ -118,7 +121,7 @@ async def import_archive(vault, blob, file_name: str = "", progress: Progress | 
 
     verified = []
     total, done = sum(m.size for m, _ in plan), 0
-    async for (member, asset), stored in _verify_in_order(vault, source, plan):
+    async for (member, asset), stored in _verify_in_order(blobs, source, plan):
         if stored is None:
             skipped.append(f"{member.name}: not an image, video or audio file")
         else:
@@ -130,7 +133,7 @@ async def import_archive(vault, blob, file_name: str = "", progress: Progress | 
         raise InvalidArchiveError("The archive holds no image, video or audio file to import"
                                   + (f" (skipped: {'; '.join(skipped[:5])})." if skipped else "."))
 
-    project, entries = _records(vault, manifest, verified, file_name)
+    project, entries = _records(clock, manifest, verified, file_name)
     if not await vault.import_project(project, entries):
         # Its project or refs exist (imported before, or never deleted): import it as a copy.
         project, entries = _renumbered(project, entries)
@@ -139,7 +142,7 @@ async def import_archive(vault, blob, file_name: str = "", progress: Progress | 
     return {"projectId": project["id"], "assets": len(entries), "skipped": skipped}
 
 
-async def _verify_in_order(vault, source: BlobSource, plan):
+async def _verify_in_order(blobs, source: BlobSource, plan):
     """Yields (plan item, result of _verified_entry) in order, ENTRY_WINDOW entries in flight.
     The first refusal stops the rest."""
     items = iter(plan)
@@ -148,7 +151,7 @@ async def _verify_in_order(vault, source: BlobSource, plan):
     def start_next() -> None:
         item = next(items, None)
         if item is not None:
-            running.append((item, asyncio.ensure_future(_verified_entry(vault, source, *item))))
+            running.append((item, asyncio.ensure_future(_verified_entry(blobs, source, *item))))
 
     try:
         for _ in range(ENTRY_WINDOW):
@@ -167,7 +170,7 @@ async def _verify_in_order(vault, source: BlobSource, plan):
                 task.cancel()
 
 
-async def _verified_entry(vault, source: BlobSource, member, asset):
+async def _verified_entry(blobs, source: BlobSource, member, asset):
     """(media type, Blob to store) after the CRC check; None if a plain zip's entry is not media."""
     head = bytearray()
     parts = []
@@ -176,7 +179,7 @@ async def _verified_entry(vault, source: BlobSource, member, asset):
         if len(head) < SNIFF_BYTES:
             head.extend(piece[:SNIFF_BYTES - len(head)])
         if member.method == 8:  # inflated bytes leave the wasm heap at once, as Blob parts
-            parts.append(vault.blobs.from_bytes(piece, ""))
+            parts.append(blobs.from_bytes(piece, ""))
 
     await stream_member(source, member, keep)
     try:
@@ -186,14 +189,14 @@ async def _verified_entry(vault, source: BlobSource, member, asset):
             raise InvalidArchiveError(f"{member.name!r}: {err}") from None
         return None
     if member.method == 0:  # stored: the archive's own bytes, not a copy
-        data = vault.blobs.slice(source.blob, member.data_offset, member.data_offset + member.size, media.mime)
+        data = blobs.slice(source.blob, member.data_offset, member.data_offset + member.size, media.mime)
     else:
-        data = vault.blobs.join(parts, media.mime)
+        data = blobs.join(parts, media.mime)
     return media, data
 
 
-def _records(vault, manifest, verified, file_name: str):
-    now = vault.clock()
+def _records(clock, manifest, verified, file_name: str):
+    now = clock()
     if manifest is not None:
         project = project_record(manifest, new_project_id(), now)
     else:
@@ -204,7 +207,7 @@ def _records(vault, manifest, verified, file_name: str):
         if asset is not None:  # the manifest's size and CRC-32 matched the entry's (match_manifest)
             meta = asset_meta(asset, project["id"], media.kind, media.mime)
         else:
-            created = vault.clock()
+            created = clock()
             name = member.name.rsplit("/", 1)[-1]
             options = AssetOptions(role=media.kind, name=name[:255],
                                    params={"importedFrom": file_name, "path": member.name} if file_name

@@ -21,6 +21,7 @@ from typing import Callable
 
 from .background import MAX_THUMBNAIL_BYTES, Background
 from .backup_marks import BackupMarks
+from . import transfer
 from .changes import ChangeBus
 from .dataurl import parse_data_url
 from .errors import InvalidInputError, NotFoundError
@@ -29,6 +30,7 @@ from .intake import as_options, check_id, check_size, new_asset, new_preview, op
 from .model import THUMBNAIL_ROLE, AssetOptions, asset_changes, new_project, project_changes
 from .ports import Blob, BlobPort, StorePort, ThumbnailPort
 from .reads import Reads
+from .restored import Restored
 from .rules import BACKUP_DONE, edited, moved, replaced
 from .sniff import SNIFF_BYTES, resolve_type
 from .tasks import raise_if_refused, start_now
@@ -37,8 +39,9 @@ MAX_MOVE = 50_000  # refs in one move: a whole large project
 ANNOUNCE_SLICE = 500  # changes announced per turn of the event loop after a large write
 
 
-class Vault(Reads):
-    """The one door for writes, export and import; its reads are reads.py's."""
+class Vault(Reads, Restored):
+    """The one door for writes, export and import; its reads are reads.py's, and what it takes in
+    from the backup restored.py's."""
 
     def __init__(self, store: StorePort, blobs: BlobPort, thumbnails: ThumbnailPort | None,
                  clock: Callable[[], int]):
@@ -193,6 +196,14 @@ class Vault(Reads):
             self.background.owe(meta, blob, previews=not restored)
         return True
 
+    async def export_project(self, project_id: object, now_ms: int, progress=None, refs: set[str] | None = None):
+        """(file name, archive Blob, names of files left out: their bytes are gone): transfer.py."""
+        return await transfer.export_project(self, self.blobs, project_id, now_ms, progress, refs)
+
+    async def import_archive(self, blob: Blob, file_name: str = "", progress=None) -> dict:
+        """A project from an archive, all or nothing: transfer.py."""
+        return await transfer.import_archive(self, self.blobs, self.clock, blob, file_name, progress)
+
     async def record_crcs(self, crcs: dict[str, int]) -> None:
         # Not announced: a checksum changes nothing anyone looks at, and announcing 10,000 of
         # them would redraw every open view of the project for nothing.
@@ -292,6 +303,10 @@ class Vault(Reads):
             return None
         return (await self._attach([(parent, blob)]))[0]
 
+    async def fetch_thumbnail(self, parent_ref: str, url: str) -> str | None:
+        """A provider's preview of an asset, downloaded and stored as add_thumbnail stores one."""
+        return await self.add_thumbnail(parent_ref, await self.blobs.fetch(url))
+
     async def _attach(self, pairs: list[tuple[dict, Blob]], finished: set[str] = frozenset()) -> list[str | None]:
         """Store previews of (parent metadata, image Blob) pairs in one transaction; ``finished``:
         parents that owe nothing more once theirs is stored (their pending mark goes)."""
@@ -313,37 +328,6 @@ class Vault(Reads):
                 self._publish("asset", "updated", meta["projectId"], parent_ref)
         return attached
 
-    # -- inbound from the backup (its marks and settings: self.marks, backup_marks.py) ---------
-
-    async def add_restored(self, project_id: str, entries: list[tuple[dict, Blob]]) -> bool:
-        """Add assets fetched from the backup (another device's) to a local project, all or nothing.
-        No preview is made here for them: the device that made an asset makes its preview and
-        backs it up, and a second one made here would be backed up too, two previews of one
-        frame in every copy. One that comes later is linked by add_restored_previews."""
-        metas = [self._owing(dict(meta, backup=BACKUP_DONE), previews=False) for meta, _ in entries]
-        with self.background.foreground():
-            if not await self.store.add_to_project(project_id, [(m["ref"], m, b) for m, (_, b) in zip(metas, entries)],
-                                                   self.clock()):
-                return False
-        for meta, (_, blob) in zip(metas, entries):
-            self._stored(meta, blob, previews=False)
-        return True
-
-    async def add_restored_previews(self, entries: list[tuple[dict, Blob]]) -> int:
-        """Previews fetched from the backup for assets this device holds, each linked to its
-        parent unless the parent has one; how many were."""
-        items = [(meta["params"]["thumbnailOf"], dict(meta, backup=BACKUP_DONE), blob) for meta, blob in entries]
-        return sum(await self._attach_items(items))
-
-    async def put_missing_blob(self, ref: str, blob: Blob) -> bool:
-        """A lost Blob fetched back (from the backup, its CRC-32 checked by the caller)."""
-        project_id = await self.store.put_missing_blob(ref, blob)
-        if project_id is None:
-            return False
-        self._publish("asset", "updated", project_id, ref)
-        return True
-
     async def settled(self) -> None:
         """Wait until queued checksums and previews are done (tests and export use it)."""
         await self.background.settled()
-

@@ -5,7 +5,6 @@ import sys
 import zipfile
 import zlib
 
-from app.core.transfer import export_project
 from app.core.zipwriter import ZipEntry, write_zip
 from tests.e2e.server import ROOT
 from tests.media import data_url, image_bytes
@@ -21,7 +20,7 @@ def an_export(harness, run) -> bytes:
     for i in range(2):
         run(harness.vault.save_data_url(pid, data_url(image_bytes("PNG", (30, 20), seed=i), "image/png")))
     run(harness.vault.settled())
-    return run(export_project(harness.vault, pid, 0))[1].data
+    return run(harness.vault.export_project(pid, 0))[1].data
 
 
 def test_verify_passes_an_export_and_decodes_its_images(harness, run, tmp_path):

@@ -25,7 +25,7 @@ class Device(Harness):
         self.remote = remote
         self.online = True
         self.naps: list[float] = []
-        self.backup = Backup(self.vault, lambda config: self.remote, lambda: self.now[0], self._sleep,
+        self.backup = Backup(self.vault, self.blobs, lambda config: self.remote, lambda: self.now[0], self._sleep,
                              lambda: 0.5, lambda: self.online, acquire)
         self.vault.subscribe(self.backup.changed)
 

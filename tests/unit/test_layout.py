@@ -76,3 +76,20 @@ def test_the_blob_and_store_ports_declare_every_method_the_core_calls():
                 called.add((port_of[node.func.value.attr], node.func.attr, p.name))
     assert len(called) > 30  # the walk finds the calls
     assert sorted((port, name, f) for port, name, f in called if name not in declared[port]) == []
+
+
+def test_nothing_outside_the_vault_reaches_into_it():
+    """``vault.blobs``, ``vault.clock``, ``vault.store`` are the vault's own; nothing sets its attributes."""
+    door = {"vault.py", "reads.py", "restored.py"}
+    reaching = []
+    for p in (ROOT / "app").rglob("*.py"):
+        if p.parent.name == "core" and p.name in door:
+            continue
+        for node in ast.walk(ast.parse(p.read_text())):
+            if not isinstance(node, ast.Attribute):
+                continue
+            owner = node.value
+            named = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", None)
+            if named == "vault" and (node.attr in ("blobs", "clock", "store") or isinstance(node.ctx, ast.Store)):
+                reaching.append(f"{p.relative_to(ROOT).as_posix()}:{node.lineno} vault.{node.attr}")
+    assert reaching == []

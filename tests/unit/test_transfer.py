@@ -10,7 +10,7 @@ import pytest
 
 from app.core.archive import FORMAT_VERSION
 from app.core.errors import InvalidArchiveError
-from app.core.transfer import ENTRY_WINDOW, export_project, import_archive
+from app.core.transfer import ENTRY_WINDOW
 from app.core.intake import WHOLE_READ_BYTES
 from app.core import zipwriter
 from app.core.zipwriter import ZipEntry, write_zip
@@ -40,7 +40,7 @@ def project(harness, run):
 
 
 def exported(harness, run, pid):
-    name, blob, missing = run(export_project(harness.vault, pid, NOW))
+    name, blob, missing = run(harness.vault.export_project(pid, NOW))
     return name, blob.data, missing
 
 
@@ -77,7 +77,7 @@ def test_the_manifest_has_an_asset_a_line_and_is_written_in_steps_the_page_can_b
                 turns += 1
                 await asyncio.sleep(0)
         tick = asyncio.ensure_future(ticker())
-        out = await export_project(harness.vault, project, NOW)
+        out = await harness.vault.export_project(project, NOW)
         tick.cancel()
         return out, turns
 
@@ -110,7 +110,7 @@ def test_export_checksums_what_the_background_has_not_reached(harness, run):
     async def save_then_export():
         ref = await harness.vault.save_blob(pid, blob)
         assert harness.store.metas[ref]["crc32"] is None  # the background has not run yet
-        return ref, (await export_project(harness.vault, pid, NOW))[1].data
+        return ref, (await harness.vault.export_project(pid, NOW))[1].data
 
     ref, data = run(save_then_export())
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -139,7 +139,7 @@ def test_a_round_trip_restores_every_byte_field_and_param(harness, run, project)
     _, data, _ = exported(harness, run, project)
     run(harness.vault.delete_project(project))
     assert harness.store.metas == {}
-    result = run(import_archive(harness.vault, FakeBlob(data, "application/zip"), "x.zip"))
+    result = run(harness.vault.import_archive(FakeBlob(data, "application/zip"), "x.zip"))
     assert result == {"projectId": project, "assets": 5, "skipped": []}
     assert snapshot(harness.store) == before
 
@@ -147,7 +147,7 @@ def test_a_round_trip_restores_every_byte_field_and_param(harness, run, project)
 def test_importing_beside_the_original_makes_a_renumbered_copy(harness, run, project):
     _, data, _ = exported(harness, run, project)
     before = snapshot(harness.store)
-    result = run(import_archive(harness.vault, FakeBlob(data), "x.zip"))
+    result = run(harness.vault.import_archive(FakeBlob(data), "x.zip"))
     assert result["projectId"] != project
     copies = [m for m in harness.store.metas.values() if m["projectId"] == result["projectId"]]
     assert len(copies) == 5 and not {m["ref"] for m in copies} & set(before[1])
@@ -168,7 +168,7 @@ def test_a_plain_zip_imports_its_media_and_reports_the_rest(harness, run):
         z.writestr("shots/notes.txt", b"take two")
         z.writestr("__MACOSX/shots/._000.png", b"\x00\x05\x16\x07")
         z.writestr("shots/.DS_Store", b"\x00\x00\x00\x01Bud1")
-    result = run(import_archive(harness.vault, FakeBlob(buf.getvalue()), "My shots.zip"))
+    result = run(harness.vault.import_archive(FakeBlob(buf.getvalue()), "My shots.zip"))
     assert harness.store.projects[result["projectId"]]["title"] == "My shots"
     metas = sorted((m for m in harness.store.metas.values() if m["role"] != "thumbnail"), key=lambda m: m["createdAt"])
     assert [m["name"] for m in metas] == ["000.png", "001.png", "002.png"]
@@ -202,13 +202,13 @@ def test_entries_are_checked_several_at_once_and_the_first_bad_one_is_named(harn
         return arrive()
     monkeypatch.setattr(harness.blobs, "read_many", counted)
 
-    result = run(import_archive(harness.vault, FakeBlob(good), "frames.zip"))
+    result = run(harness.vault.import_archive(FakeBlob(good), "frames.zip"))
     assert result["assets"] == 12 and most[0] == ENTRY_WINDOW > 1
     run(harness.vault.settled())  # its previews are made in the background
     before = snapshot(harness.store)
     for _ in range(3):  # whichever finishes first, the report names the first bad entry in order
         with pytest.raises(InvalidArchiveError, match=r"'04\.png'.*CRC-32 mismatch"):
-            run(import_archive(harness.vault, FakeBlob(bytes(bad)), "frames.zip"))
+            run(harness.vault.import_archive(FakeBlob(bytes(bad)), "frames.zip"))
         assert snapshot(harness.store) == before
 
 
@@ -242,18 +242,18 @@ def test_refusals_leave_the_store_unchanged(harness, run, project):
     before = snapshot(harness.store)
     for reason, data in cases.items():
         with pytest.raises(InvalidArchiveError, match=re.escape(reason)):
-            run(import_archive(harness.vault, FakeBlob(data), "bad.zip"))
+            run(harness.vault.import_archive(FakeBlob(data), "bad.zip"))
         assert snapshot(harness.store) == before, reason
 
 
 def test_a_selection_exports_those_files_and_their_previews_only_and_imports_as_a_project(harness, run, project):
     frames = [m for m in run(harness.vault.list_assets(project)) if m["role"] == "frame"]
     picked = {frames[1]["ref"]}
-    _name, blob, missing = run(export_project(harness.vault, project, NOW, None, picked))
+    _name, blob, missing = run(harness.vault.export_project(project, NOW, None, picked))
     with zipfile.ZipFile(io.BytesIO(blob.data)) as z:
         manifest = json.loads(z.read("manifest.json"))
         assert sorted(z.namelist()[1:]) == ["images/frame.png", "thumbnails/frame.thumb.webp"]
     assert [e["ref"] for e in manifest["assets"] if e["role"] == "frame"] == [frames[1]["ref"]]
     assert missing == []
-    result = run(import_archive(harness.vault, blob))
+    result = run(harness.vault.import_archive(blob))
     assert result["assets"] == 2  # the frame and its preview, linked again

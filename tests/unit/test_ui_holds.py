@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "app" / "browser" / "ui"
 # What the views reach through Held, and the modules of the class whose methods they are.
-HELD = {"vault": "app/core/vault.py app/core/reads.py",
+HELD = {"vault": "app/core/vault.py app/core/reads.py app/core/restored.py",
         "backup": "app/core/backup/service.py app/core/backup/uploader.py app/core/backup/manifest_sync.py "
                   "app/core/backup/remote_projects.py",
         "bridge": "app/browser/bridge.py", "tracker": "app/core/tracker.py", "snapshot": "app/browser/snapshot.py",

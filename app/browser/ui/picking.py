@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import js
 
-from app.core import fmt, transfer
+from app.core import fmt
 
 from .dom import by_id, h, save_as
 from .presses import pause
@@ -117,8 +117,8 @@ class SelectionBar:
         shell = self.view.shell
 
         async def export():
-            name, blob, missing = await transfer.export_project(
-                shell.vault, self.view.project_id, int(js.Date.now()), None, {m["ref"] for m in metas})
+            name, blob, missing = await shell.vault.export_project(
+                self.view.project_id, int(js.Date.now()), None, {m["ref"] for m in metas})
             name = name[:-4] + f"-{len(metas)}-files.zip"
             save_as(blob, name)
             shell.notify(f"Exported {fmt.count(len(metas) - len(missing), 'file')} as {name} ({fmt.size(int(blob.size))}).")

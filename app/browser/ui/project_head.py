@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import js
 
-from app.core import fmt, transfer
+from app.core import fmt
 from app.core.model import PROJECT_FIELDS
 
 from .dom import by_id, h, save_as
@@ -80,8 +80,8 @@ class ProjectHead:
                 def progress(done, total):
                     button.textContent = f"Checksumming… {100 * done // max(total, 1)}%"
                 try:
-                    name, blob, missing = await transfer.export_project(
-                        self.shell.vault, self.project_id, int(js.Date.now()), progress)
+                    name, blob, missing = await self.shell.vault.export_project(
+                        self.project_id, int(js.Date.now()), progress)
                 finally:
                     button.disabled = False
                     button.textContent = "Export .zip"

@@ -78,7 +78,7 @@ class ManifestSync:
         if found is None:
             return None, None, None
         blob, etag = found
-        data = await self.vault.blobs.read(blob, 0, self.vault.blobs.size(blob))
+        data = await self.blobs.read(blob, 0, self.blobs.size(blob))
         try:
             doc, manifest = manifests.parse(data)
         except InvalidArchiveError as err:

@@ -43,7 +43,7 @@ async def upload(backup, meta: dict, blob, key: str, on_bytes: Callable[[int], N
             if on_bytes:
                 on_bytes(end - start)
             continue
-        part = vault.blobs.slice(blob, start, end, "application/octet-stream")
+        part = backup.blobs.slice(blob, start, end, "application/octet-stream")
         etags[number] = await remote.put_part(key, state["uploadId"], number, part)
         state["parts"][str(number)] = etags[number]
         await vault.marks.save_setting(state_key, state)

@@ -106,7 +106,7 @@ async def fetch_blob(backup, key: str, path: str, size: int, crc32: int, mime: s
     found = await backup.remote.get(key)
     if found is None:
         raise NotFoundError(f"{path!r} is listed in the backup's manifest but missing from the bucket.")
-    blob, blobs = found[0], backup.vault.blobs
+    blob, blobs = found[0], backup.blobs
     got = blobs.size(blob)
     if got != size or await backup.vault.checksum(blob, got) != crc32:
         raise IntegrityError(f"{path!r} in the backup does not match its recorded size and CRC-32: it was "

@@ -1,6 +1,6 @@
 """Backup as media is made: the upload queue, the manifests, and the bridge's backup calls.
 
-    backup = Backup(vault, make_remote, clock, sleep, random, is_online)
+    backup = Backup(vault, blobs, make_remote, clock, sleep, random, is_online)
     await backup.start()                     # the saved configuration, if any; uploads resume
     await backup.configure({...})            # tests the connection, then queues every asset
     vault.subscribe(backup.changed)          # deletions become tombstones in the manifest
@@ -20,6 +20,7 @@ from typing import Awaitable, Callable
 
 from ..errors import InvalidInputError, RemoteAuthError, RemoteNotFoundError, RemoteUnreachableError, VaultError
 from . import restore
+from ..ports import BlobPort
 from .config import BackupConfig
 from .manifest_sync import ManifestSync
 from .remote_projects import RemoteProjects
@@ -37,10 +38,11 @@ WAIT_CRC_S = 1.0
 class Backup(Uploader, ManifestSync, RemoteProjects):
     """The loop, its configuration and status; uploads, manifests and remote projects are mixins."""
 
-    def __init__(self, vault, make_remote: Callable[[BackupConfig], object], clock: Callable[[], int],
-                 sleep: Callable[[float], Awaitable[None]], rand: Callable[[], float],
+    def __init__(self, vault, blobs: BlobPort, make_remote: Callable[[BackupConfig], object],
+                 clock: Callable[[], int], sleep: Callable[[float], Awaitable[None]], rand: Callable[[], float],
                  is_online: Callable[[], bool], acquire: Callable[[str], Awaitable[Callable[[], None]]] | None = None):
         self.vault = vault
+        self.blobs = blobs  # for the bucket's objects: a manifest read, a part sliced, a download checked
         self.acquire = acquire  # one tab uploads (a Web Lock); the others only queue
         self.make_remote = make_remote
         self.clock = clock
