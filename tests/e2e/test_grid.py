@@ -8,7 +8,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.vault_page import VaultPage, page_errors
-from tests.media import image_bytes
+from tests.media import data_url, image_bytes
 
 FRAMES = 600
 
@@ -131,3 +131,28 @@ def test_previews_made_together_each_show_their_own_frame(page, server, maker):
         workers = [w.url for w in page.workers if w.url.endswith("/static/preview-worker.js")]
         assert workers == [server.url + "static/preview-worker.js"]
     assert errors == []
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 700])
+def test_a_card_shows_its_params_above_its_buttons(vault, width):
+    """Every card has one fixed height: its params once went under its buttons at 1280 px, when
+    the buttons or the meta line wrapped."""
+    vault.page.set_viewport_size({"width": width, "height": 800})
+    pid = vault.call("createProject", {"title": "Params"})
+    for i in range(3):
+        vault.call("saveDataUrl", pid, data_url(image_bytes("PNG", (64, 48), seed=i), "image/png"),
+                   {"role": "keyframe-with-a-long-role", "name": f"a rather long file name {i}.png",
+                    "params": {"prompt": "a harbour at dusk, fog rolling in over the cranes " * 3, "seed": i}})
+    vault.open(f"#/project/{pid}")
+    expect(vault.page.locator("#assets .asset-card")).to_have_count(3)
+    boxes = vault.page.evaluate("""() => [...document.querySelectorAll('#assets .asset-card')].map((card) => {
+        const box = (sel) => card.querySelector(sel).getBoundingClientRect();
+        const [meta, params, actions, outer] = [box('.meta'), box('.params'), box('.actions'), card.getBoundingClientRect()];
+        const line = parseFloat(getComputedStyle(card.querySelector('.params')).lineHeight) || 15;
+        return {metaBottom: meta.bottom, paramsTop: params.top, paramsBottom: params.bottom,
+                paramsHeight: params.height, line, actionsTop: actions.top, actionsBottom: actions.bottom,
+                cardBottom: outer.bottom}; })""")
+    for b in boxes:
+        assert b["paramsHeight"] >= 2 * b["line"] - 1, b  # two lines of params, not a sliver
+        assert b["metaBottom"] <= b["paramsTop"] + 0.5 and b["paramsBottom"] <= b["actionsTop"] + 0.5, b
+        assert b["actionsBottom"] <= b["cardBottom"], b  # the buttons inside the card

@@ -20,6 +20,7 @@ class Cards:
         name = meta["name"]
         roving = "0" if position == self.active else "-1"
         picked = meta["ref"] in self.view.picked
+        about = f"{meta['role']} · {meta['mime']} · {fmt.size(meta['size'])}"  # cut short in a narrow card
         return h("li", {"class": "asset-card" + (" picked" if picked else ""), "data-ref": meta["ref"],
                         "data-kind": meta["kind"], "role": "listitem", "tabindex": roving,
                         "aria-setsize": str(len(self.metas)), "aria-posinset": str(position + 1), "aria-label": name},
@@ -29,8 +30,7 @@ class Cards:
                                "aria-label": f"Select {name}"}),
                    h("a", {"class": "asset-name", "title": name, "href": asset_link(meta["ref"], self.view.query),
                            "tabindex": roving}, name)),
-                 h("div", {"class": "meta"}, f"{meta['role']} · {meta['mime']} · {fmt.size(meta['size'])}",
-                   _backup_badge(meta)),
+                 h("div", {"class": "meta", "title": about}, about, _backup_badge(meta)),
                  h("div", {"class": "params"}, fmt.params_summary(meta["params"])) if meta["params"] else None,
                  h("div", {"class": "actions"},
                    h("button", {"class": "small", "data-action": "download", "tabindex": roving}, "Download"),
