@@ -7,7 +7,7 @@ import asyncio
 import copy
 
 from app.core.errors import QuotaExceededError, StorageUnavailableError
-from app.core.rules import backup_settled, deletion, remarked, takes_preview, totals
+from app.core.rules import backup_settled, deletion, remarked, takes_preview, to_move, totals
 
 
 class FakeBlob:
@@ -273,8 +273,7 @@ class FakeStore:
         old = self.metas.get(meta["ref"])
         if old is None:
             return None
-        thumb = old.get("thumbnailRef")
-        doomed = [thumb] if thumb in self.metas else []
+        doomed = [r for r in deletion(old)[0] if r in self.metas]  # the old bytes' preview goes with them
         for r in doomed:
             self.metas.pop(r)
             self.blobs.pop(r, None)
@@ -289,9 +288,9 @@ class FakeStore:
             return None
         refs = list(dict.fromkeys(refs))
         missing = [r for r in refs if r not in self.metas]
-        olds = [self.metas[r] for r in refs if r in self.metas and self.metas[r]["projectId"] != project_id]
-        olds += [self.metas[m["thumbnailRef"]] for m in list(olds) if m.get("thumbnailRef") in self.metas]
-        news = [(old, change(copy.deepcopy(old))) for old in olds]
+        moving, previews = to_move({r: self.metas[r] for r in refs if r in self.metas}, project_id)
+        moving.update((r, self.metas[r]) for r in previews if r in self.metas)
+        news = [(old, change(copy.deepcopy(old))) for old in moving.values()]
         refused = [old["ref"] for old, new in news if new is None]
         if missing or refused:
             return {"moved": [], "missing": missing, "refused": refused}

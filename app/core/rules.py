@@ -82,6 +82,13 @@ def backup_settled(meta: dict, fields: dict) -> dict | None:
     return new
 
 
+def to_move(found: dict[str, dict], project_id: str) -> tuple[dict[str, dict], set[str]]:
+    """Of the records asked to move (by ref), those a move writes (not in ``project_id`` already),
+    and the refs of the previews they take along that are still to be read."""
+    moving = {ref: m for ref, m in found.items() if m["projectId"] != project_id}
+    return moving, {m["thumbnailRef"] for m in moving.values() if m.get("thumbnailRef")} - set(moving)
+
+
 def replaced(old: dict, media: MediaType, size: int, crc: int | None, now: int) -> dict:
     """New bytes under the same ref: a new type, size and checksum, no preview yet (its old one
     goes), and the bucket's copy is stale."""

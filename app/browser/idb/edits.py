@@ -6,7 +6,7 @@ from __future__ import annotations
 import js
 from pyodide.ffi import create_proxy
 
-from app.core.rules import change_totals, takes_preview, totals
+from app.core.rules import change_totals, deletion, takes_preview, totals
 
 from ..jsconv import settle, to_js_record, to_py_record
 from .moves import Deletion, Move
@@ -118,11 +118,12 @@ class Edits:
                 return
             dropped.append(ref)
             assets.put(to_js_record(meta))
-            if old.get("thumbnailRef"):
+            along, _ = deletion(old)  # the old bytes' preview goes with them
+            for thumb in along:
                 on_thumb = create_proxy(lambda e: swapped(old, to_py_record(e.target.result)))
                 handlers.append(on_thumb)
-                assets.get(old["thumbnailRef"]).onsuccess = on_thumb
-            else:
+                assets.get(thumb).onsuccess = on_thumb
+            if not along:
                 swapped(old)
 
         blobs.put(blob, ref)  # the Blob first: see SaveBatch.add (WebKit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pyodide.ffi import create_proxy
 
-from app.core.rules import change_totals, deletion
+from app.core.rules import change_totals, deletion, to_move
 
 from ..jsconv import to_js_record, to_py_record
 from .requests import PUT_SLICE, bump
@@ -56,8 +56,7 @@ class Move:
         self.outcome["missing"] = [ref for ref in self.refs if ref not in self.found]
         if not self.there or self.outcome["missing"]:
             return  # nothing written: the transaction commits empty
-        self.moving = {ref: m for ref, m in self.found.items() if m["projectId"] != self.project_id}
-        previews = {m["thumbnailRef"] for m in self.moving.values() if m.get("thumbnailRef")} - set(self.moving)
+        self.moving, previews = to_move(self.found, self.project_id)
         if not previews:
             return self._write()
         self.waiting = len(previews)
