@@ -169,7 +169,8 @@ class Background:
             if meta["ref"] not in self._gone_refs and meta["projectId"] not in self._gone_projects:
                 return True
             queue.popleft()
-            self._settle_jobs([meta["ref"]])
+            if self._settle_jobs([meta["ref"]]):  # nothing more owed: the ref need not be remembered
+                self._gone_refs.discard(meta["ref"])
         return False
 
     def _wake(self) -> None:

@@ -74,6 +74,7 @@ def test_work_for_files_deleted_before_their_turn_is_dropped(harness, run):
     assert len(harness.thumbnails.made) == 2  # the moved frame's and the kept one's, no more
     assert harness.store.metas[moved]["thumbnailRef"] and harness.store.metas[one]["thumbnailRef"]
     assert not any(vault.background.owes(ref) for ref in [*doomed, moved, one, other])
+    assert vault.background._gone_refs == set()  # forgotten once their work is dropped: no growth
     assert all(m["projectId"] == kept for m in harness.store.metas.values())
 
 
