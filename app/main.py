@@ -61,10 +61,14 @@ async def start() -> None:
     shell.bridge = bridge
     shell.backup, shell.backup_panel = backup, BackupPanel(shell, backup)
     shell.snapshot = StartupSnapshot()
-    vault.subscribe(ChangeRelay(on_change=shell.changed, on_remote=backup.changed_elsewhere).local)
+    # The change stream's subscribers (the backup's, above): the poller drops another tab's stale
+    # generation record before the page draws it; the relay tells window and other tabs.
+    vault.subscribe(poller.changed)
+    vault.subscribe(shell.changed)
+    vault.subscribe(ChangeRelay(vault.announce).changed)
     store.on_version_change = lambda: shell.notify(
         "The vault was updated in another tab. Reload this page to keep working.", "error")
-    store.on_storage_lost = lambda: shell.storage_lost()
+    store.on_storage_lost = shell.storage_lost
     _ready(bridge.build(), shell)
     poller.resume_all()
     shell.snapshot.schedule(bridge.usage, on_made=shell.refresh_usage)
@@ -73,11 +77,10 @@ async def start() -> None:
 
 def _tracking(vault, refs, shell):
     """Generation status: the provider asked, the tracker and its poller, their settings."""
-    settings = Settings(refs)
+    settings = Settings(refs, vault.announce)
     provider = FetchProvider(lambda: settings.provider_url(default=str(js.location.origin)))
-    tracker = Tracker(vault, refs, provider, lambda: int(js.Date.now()), random.Random(),
-                      on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
-    poller = Poller(tracker, on_change=lambda gen_id: shell.changed(f"gen:{gen_id}"))
+    tracker = Tracker(vault, refs, provider, lambda: int(js.Date.now()), random.Random())
+    poller = Poller(tracker)
     shell.tracker, shell.poller, shell.settings = tracker, poller, settings
     return tracker, poller, settings
 

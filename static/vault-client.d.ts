@@ -237,18 +237,20 @@ export interface AssetVault {
   deleteRemoteProject(projectId: ProjectId): Promise<{ objectsDeleted: number }>;
 }
 
-export type ChangeType = "project" | "asset" | "backup";
+export type ChangeType = "project" | "asset" | "generation" | "backup" | "settings";
 export type ChangeAction = "created" | "updated" | "deleted" | "moved";
 
 /** detail of "assetvault:change": every committed change, in every open vault page and client. */
 export interface ChangeDetail {
   type: ChangeType;
   action: ChangeAction;
-  /** "" for a change of the backup settings. */
+  /** "" for the backup settings, the page's settings, and a generation not yet given a project. */
   projectId: ProjectId;
   ref?: Ref;
   /** With action "moved": the project the file left. */
   fromProjectId?: ProjectId;
+  /** With type "generation": the generation (track's answer) whose status changed. */
+  genId?: string;
 }
 
 /** detail of "assetvault:regenerate": a person asked for a file to be made again from its params. */

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 
+from app.core.changes import Change
 from app.core.errors import QuotaExceededError, StorageUnavailableError
 from app.core.rules import backup_settled, deletion, remarked, takes_preview, to_move, totals
 
@@ -325,6 +326,22 @@ class FakeStore:
             self.blobs.pop(r, None)
         del self.projects[project_id]
         return len(doomed), size
+
+
+def announced(vault) -> list[dict]:
+    """What ``vault`` announces from now on, as the ``assetvault:change`` events' details."""
+    heard: list[dict] = []
+    vault.subscribe(lambda change: change.announced and heard.append(change.detail()))
+    return heard
+
+
+def broadcast(source, target) -> None:
+    """The BroadcastChannel from one tab's vault to another's: what ``source`` announces reaches
+    ``target``'s stream as another tab's change, through the same detail the channel carries."""
+    def post(change: Change) -> None:
+        if change.announced and not change.elsewhere:
+            target.announce(Change.from_detail(change.detail()))
+    source.subscribe(post)
 
 
 class FakeKV:

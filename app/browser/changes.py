@@ -1,13 +1,13 @@
-"""Changes, told everywhere they are wanted: this page, host apps on ``window``, other tabs.
+"""The change stream's way out of the page's Python: window events for host apps, other tabs.
 
-    relay = ChangeRelay(on_change=shell.changed)
-    vault.subscribe(relay.local)      # a commit in this tab
-    # -> shell.changed(change); window "assetvault:change" event; BroadcastChannel to other tabs
-    # <- another tab's changes arrive as shell.changed(change) and the same window event
+    relay = ChangeRelay(vault.announce)
+    vault.subscribe(relay.changed)
+    # an announced change -> window "assetvault:change" event; made here: BroadcastChannel to other tabs
+    # <- another tab's changes are published on this tab's stream (``elsewhere``), and so reach the
+    #    page, the backup queue, the poller and this window's event like its own
 
-A change is ``{type, action, projectId, ref?}`` (the ``assetvault:change`` event's detail, a
-contract). Changes made in one turn of the event loop travel to other tabs as one message: a
-burst of 200 saves is one post, not 200.
+The event's detail is ``Change.detail()`` (a contract). Changes made in one turn of the event
+loop travel to other tabs as one message: a burst of 200 saves is one post, not 200.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import asyncio
 import js
 from pyodide.ffi import create_proxy
 
+from app.core.changes import Change
+
 from .jsconv import to_js_record, to_py_record
 
 CHANNEL = "asset-vault"
@@ -24,9 +26,8 @@ EVENT = "assetvault:change"
 
 
 class ChangeRelay:
-    def __init__(self, on_change, channel: str = CHANNEL, on_remote=None):
-        self.on_change = on_change
-        self.on_remote = on_remote  # also told of other tabs' changes (after the page is)
+    def __init__(self, publish, channel: str = CHANNEL):
+        self._publish = publish  # the vault's stream: another tab's changes go on it
         self._outbox: list[dict] = []
         self._channel = None
         if hasattr(js, "BroadcastChannel"):
@@ -34,11 +35,15 @@ class ChangeRelay:
             self._receive_proxy = create_proxy(self._receive)
             self._channel.onmessage = self._receive_proxy
 
-    def local(self, change: dict) -> None:
-        self._tell_page(change)
-        if self._channel is None:
+    def changed(self, change: Change) -> None:
+        if not change.announced:
             return
-        self._outbox.append(change)
+        detail = change.detail()
+        event = js.Object.fromEntries(to_js_record([["detail", detail]]))
+        js.window.dispatchEvent(js.CustomEvent.new(EVENT, event))
+        if self._channel is None or change.elsewhere:
+            return
+        self._outbox.append(detail)
         if len(self._outbox) == 1:
             asyncio.get_event_loop().call_soon(self._flush)
 
@@ -53,13 +58,7 @@ class ChangeRelay:
         batch = to_py_record(event.data)
         if not isinstance(batch, list):
             return
-        for change in batch:
-            if isinstance(change, dict) and isinstance(change.get("projectId"), str):
-                self._tell_page(change)
-                if self.on_remote is not None:
-                    self.on_remote(change)
-
-    def _tell_page(self, change: dict) -> None:
-        self.on_change(change)
-        detail = js.Object.fromEntries(to_js_record([["detail", change]]))
-        js.window.dispatchEvent(js.CustomEvent.new(EVENT, detail))
+        for detail in batch:
+            change = Change.from_detail(detail)
+            if change is not None:
+                self._publish(change)

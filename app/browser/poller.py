@@ -4,8 +4,8 @@
   file is asked at once.
 - No polling while the page is hidden; it resumes when the page is visible again.
 - One tab polls a generation at a time: the loop holds the Web Lock
-  ``assetVault:generation:<id>``; other tabs follow its progress through ``storage`` events and
-  take over when that tab closes.
+  ``assetVault:generation:<id>``; other tabs follow its progress on the change stream (a
+  ``generation`` change from that tab: ``changed``) and take over when that tab closes.
 - After a reload, every unfinished generation in localStorage resumes.
 """
 
@@ -16,24 +16,20 @@ import asyncio
 import js
 from pyodide.ffi import create_proxy
 
-from app.core.refs import PREFIX
-
 from .weblock import acquire
 
 MAX_SLEEP_S = 60
 
 
 class Poller:
-    def __init__(self, tracker, on_change):
+    def __init__(self, tracker):
         self.tracker = tracker
-        self.on_change = on_change
         self.loops: dict[str, asyncio.Task] = {}
         self.wakes: dict[str, asyncio.Event] = {}
         self.holding: set[str] = set()  # generations this tab polls (it holds their lock)
-        self._proxies = [create_proxy(self._online), create_proxy(self._visibility), create_proxy(self._storage)]
+        self._proxies = [create_proxy(self._online), create_proxy(self._visibility)]
         js.window.addEventListener("online", self._proxies[0])
         js.document.addEventListener("visibilitychange", self._proxies[1])
-        js.window.addEventListener("storage", self._proxies[2])
 
     def resume_all(self) -> None:
         for gen_id in self.tracker.known():
@@ -58,13 +54,10 @@ class Poller:
     def _visibility(self, _event) -> None:
         self._wake_all()
 
-    def _storage(self, event) -> None:
-        key = str(event.key or "")
-        if key.startswith(PREFIX + "gen:"):
-            gen_id = key[len(PREFIX) + 4:].split(":", 1)[0]
-            if gen_id in self.tracker.generations and gen_id not in self.holding:
-                self.tracker.generations.pop(gen_id)  # another tab polls it: read its record again
-                self.on_change(gen_id)
+    def changed(self, change) -> None:
+        """The vault's change stream (subscribed before the page, which then draws the new record)."""
+        if change.elsewhere and change.type == "generation" and change.gen_id not in self.holding:
+            self.tracker.reread(change.gen_id)
 
     def _wake_all(self) -> None:
         for event in self.wakes.values():
@@ -76,8 +69,8 @@ class Poller:
         release = await acquire(f"assetVault:generation:{gen_id}")
         self.holding.add(gen_id)
         try:
-            self.tracker.generations.pop(gen_id, None)  # another tab may have moved it on
-            self.on_change(gen_id)
+            self.tracker.reread(gen_id)  # another tab may have moved it on
+            self.tracker.changed(gen_id)
             await self._loop(gen_id)
         except Exception as err:
             print(f"polling {gen_id} stopped: {err}")
@@ -102,4 +95,4 @@ class Poller:
                     pass
                 continue
             await self.tracker.step(gen_id)
-        self.on_change(gen_id)
+        self.tracker.changed(gen_id)

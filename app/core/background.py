@@ -26,6 +26,7 @@ from collections import deque
 from contextlib import contextmanager
 from typing import Awaitable, Callable
 
+from .changes import Change
 from .errors import InvalidInputError
 from .model import THUMBNAIL_ROLE
 from .ports import Blob, BlobPort, StorePort, ThumbnailPort
@@ -43,11 +44,13 @@ Attach = Callable[[list[tuple[dict, Blob]], set[str]], Awaitable[object]]
 
 
 class Background:
-    def __init__(self, store: StorePort, blobs: BlobPort, thumbnails: ThumbnailPort | None, attach: Attach):
+    def __init__(self, store: StorePort, blobs: BlobPort, thumbnails: ThumbnailPort | None, attach: Attach,
+                 publish: Callable[[Change], None]):
         self.store = store
         self.blobs = blobs
         self.thumbnails = thumbnails
         self._attach = attach  # the vault stores previews (it builds their records and tells of them)
+        self._publish = publish  # the vault's change stream: checksums stored (the backup waits for them)
         self._crc_queue: deque[tuple[dict, Blob]] = deque()
         self._thumb_queue: deque[tuple[dict, Blob]] = deque()
         self._checksumming: asyncio.Task | None = None
@@ -59,7 +62,6 @@ class Background:
         self._saving = 0
         self._last_save = float("-inf")
         self._last_turn = float("-inf")
-        self._checksummed: list[Callable[[], None]] = []
 
     # -- the foreground: saves and imports ------------------------------------------------
 
@@ -200,11 +202,6 @@ class Background:
 
     # -- checksums ------------------------------------------------------------------------
 
-    def on_checksums(self, listener: Callable[[], None]) -> None:
-        """``listener()`` after each batch of checksums is stored (the backup uploads an asset
-        once its CRC-32 is known, and would otherwise poll for it)."""
-        self._checksummed.append(listener)
-
     async def checksum(self, blob: Blob, size: int) -> int:
         """CRC-32 in bounded chunks; the next chunk is read while this one is summed."""
         pending = self.blobs.read(blob, 0, min(CHUNK_BYTES, size))
@@ -246,8 +243,8 @@ class Background:
             data = await self.read_all([blob for _, blob in batch])
             crcs = {meta["ref"]: zlib.crc32(piece) for (meta, _), piece in zip(batch, data)}
         await self.store.set_crcs(crcs, self._settle_jobs(crcs))
-        for listener in self._checksummed:
-            listener()
+        # The backup uploads an asset once its CRC-32 is known, and would otherwise poll for it.
+        self._publish(Change("checksum", "updated"))
 
     async def read_all(self, blobs: list[Blob]) -> list[bytes]:
         """The bytes of several small Blobs in one trip to the Blob store."""

@@ -13,7 +13,9 @@ without waiting for Python: a host's call is refused or queued from the first mo
 from __future__ import annotations
 
 from urllib.parse import urlsplit
+from typing import Callable
 
+from .changes import Change
 from .errors import InvalidInputError
 from .refs import AppStorage
 
@@ -68,8 +70,9 @@ def parse_host_origins(value: object) -> list[str]:
 
 
 class Settings:
-    def __init__(self, storage: AppStorage):
+    def __init__(self, storage: AppStorage, announce: Callable[[Change], None] = lambda _change: None):
         self.storage = storage
+        self._announce = announce  # the vault's change stream: every vault page and host app hears it
 
     def configure(self, options: object) -> dict:
         """Sets the fields given (null resets one); the settings as they now stand."""
@@ -81,6 +84,8 @@ class Settings:
         if "hostOrigins" in options:
             current["hostOrigins"] = parse_host_origins(options["hostOrigins"])
         self.storage.put(KEY, current)
+        if options:
+            self._announce(Change("settings", "updated"))
         return {"providerUrl": current.get("providerUrl"), "hostOrigins": self.host_origins()}
 
     def _current(self) -> dict:

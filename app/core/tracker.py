@@ -18,6 +18,7 @@ import time
 from dataclasses import replace
 from typing import Callable, Protocol
 
+from .changes import Change
 from .errors import NotFoundError, VaultError
 from .fileids import parse_ids
 from .ids import new_ref
@@ -43,13 +44,12 @@ class ProviderPort(Protocol):
 
 class Tracker:
     def __init__(self, vault, storage: AppStorage, provider: ProviderPort, clock: Callable[[], int],
-                 rng: random.Random, on_change: Callable[[str], None] | None = None):
+                 rng: random.Random):
         self.vault = vault
         self.storage = storage
         self.provider = provider
         self.clock = clock
         self.schedule = Schedule(rng)
-        self.on_change = on_change
         self.generations: dict[str, Generation] = {}
         self.polls: dict[tuple[str, str], PollState] = {}
         self.downloads: dict[tuple[str, str], PollState] = {}
@@ -67,6 +67,7 @@ class Tracker:
             self._forget(old)
         self.storage.put(INDEX, index[-MAX_GENERATIONS:])
         self._save(gen)
+        self.changed(gen.id, "created")
         return gen.id
 
     def get(self, generation_id: object) -> Generation:
@@ -188,8 +189,18 @@ class Tracker:
             return
         gen.files[file.file_id] = file
         self._save(gen)
-        if self.on_change:
-            self.on_change(gen.id)
+        self.changed(gen.id)
+
+    def changed(self, gen_id: str, action: str = "updated") -> None:
+        """Told on the vault's change stream: every vault page and host app hears it, and other
+        tabs read the generation's record again."""
+        gen = self.generations.get(gen_id)
+        project_id = (gen.project_id if gen is not None else None) or ""
+        self.vault.announce(Change("generation", action, project_id, gen_id=gen_id))
+
+    def reread(self, gen_id: str) -> None:
+        """Another tab polls it: its record is read again from storage when next asked for."""
+        self.generations.pop(gen_id, None)
 
     # -- localStorage: small records, paged under 4 KiB -----------------------------------
 
@@ -237,3 +248,4 @@ class Tracker:
             self.storage.remove(f"gen:{gen_id}:{k}")
         self.storage.remove(f"gen:{gen_id}")
         self.generations.pop(gen_id, None)
+        self.changed(gen_id, "deleted")

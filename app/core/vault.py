@@ -22,7 +22,7 @@ from typing import Callable
 from .background import MAX_THUMBNAIL_BYTES, Background
 from .backup_marks import BackupMarks
 from . import transfer
-from .changes import ChangeBus
+from .changes import Change, ChangeBus
 from .dataurl import parse_data_url
 from .errors import InvalidInputError, NotFoundError
 from .ids import new_project_id, new_ref
@@ -50,18 +50,22 @@ class Vault(Reads, Restored):
         self.thumbnails = thumbnails
         self.clock = clock
         # Parts of the door with a module each: work owed in the background, the backup's marks.
-        self.background = Background(store, blobs, thumbnails, self._attach)
         self._bus = ChangeBus()
-        self._publish = self._bus.publish
+        self.background = Background(store, blobs, thumbnails, self._attach, self._bus.publish)
         self.marks = BackupMarks(store, self._publish)
 
-    def subscribe(self, listener: Callable[[dict], None]) -> None:
-        """``listener(change)`` after each commit, once (app/core/changes.py)."""
+    def subscribe(self, listener: Callable[[Change], None]) -> None:
+        """``listener(change)`` for every change, once (app/core/changes.py)."""
         self._bus.subscribe(listener)
 
-    def announce(self, kind: str, action: str, project_id: str, ref: str | None = None) -> None:
-        """A change committed outside the stores' own writes (the backup settings): told the same way."""
-        self._publish(kind, action, project_id, ref)
+    def announce(self, change: Change) -> None:
+        """A change made outside the vault's own writes (generation status, the backup's settings
+        and progress, another tab's change): told on the same stream."""
+        self._bus.publish(change)
+
+    def _publish(self, kind: str, action: str, project_id: str, ref: str | None = None,
+                 from_project: str | None = None) -> None:
+        self._bus.publish(Change(kind, action, project_id, ref, from_project))
 
     # -- projects -------------------------------------------------------------------------
 

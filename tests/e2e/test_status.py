@@ -268,3 +268,28 @@ def test_one_tab_polls_a_generation_and_another_takes_over_when_it_closes(contex
             break
         second.page.wait_for_timeout(100)
     assert asked.count(second.page) >= 1
+
+
+def test_the_tab_that_polls_tells_the_others_and_their_host_apps(context, server):
+    """Generation progress goes on the change stream: another tab's page follows it, and that
+    tab's window hears `assetvault:change` with type "generation" (the storage event is gone)."""
+    asked = []
+
+    def handle(route):
+        asked.append(route.request.frame.page)
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({"id": "tell1", "status": "processing", "progress": 20 if len(asked) < 2 else 70}))
+    context.route("**/api/file/*", handle)
+    first = VaultPage(context.new_page(), server.url).open("#/status/tell1")
+    expect(first.page.locator(".file-card[data-file-id=tell1]")).to_contain_text("20%")
+    second = VaultPage(context.new_page(), server.url)
+    second.page.add_init_script("window.__gens = []; addEventListener('assetvault:change', "
+                                "(e) => { if (e.detail.type === 'generation') window.__gens.push(e.detail); });")
+    second.open("#/status/tell1")
+    card = second.page.locator(".file-card[data-file-id=tell1]")
+    expect(card).to_contain_text("20%")
+    expect(card).to_contain_text("70%", timeout=20_000)  # drawn from the first tab's change
+    [gen_id] = generation_ids(second)
+    heard = second.page.evaluate("() => window.__gens")
+    assert {"type": "generation", "action": "updated", "projectId": "", "genId": gen_id} in heard
+    assert asked.count(first.page) >= 2 and asked.count(second.page) == 0  # one tab polls

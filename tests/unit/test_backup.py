@@ -10,7 +10,7 @@ from app.core.backup import layout, multipart
 from app.core.backup.service import CONFIG_KEY, WAIT_CRC_S, Backup
 from app.core.errors import (IntegrityError, InvalidInputError, RemoteAuthError, RemoteError,
                              RemoteUnreachableError)
-from tests.fakes import FakeBlob, FakeRemote
+from tests.fakes import FakeBlob, FakeRemote, broadcast
 from tests.media import image_bytes, wav_bytes
 from tests.unit.conftest import Harness
 
@@ -569,7 +569,7 @@ def test_tabs_share_the_settings_and_only_the_one_holding_the_lock_uploads(bucke
     uploading = []
     a = Device(bucket, lock_for("a"))
     b = Device(bucket, lock_for("b"), store=a.store)  # two tabs: one IndexedDB
-    b.vault.subscribe(a.backup.changed_elsewhere)  # the BroadcastChannel between them
+    broadcast(b.vault, a.vault)
     try:
         run(a.configure())
         pid = run(a.vault.create_project({"title": "t"}))

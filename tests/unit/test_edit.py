@@ -4,7 +4,7 @@ import copy
 import pytest
 
 from app.core.errors import InvalidInputError, NotFoundError
-from tests.fakes import FakeBlob
+from tests.fakes import FakeBlob, announced
 from tests.media import image_bytes
 
 
@@ -13,8 +13,7 @@ def test_a_project_edit_changes_the_fields_given_and_keeps_its_counters(harness,
     run(harness.vault.save_blob(pid, FakeBlob(image_bytes("PNG"), "image/png")))
     run(harness.vault.settled())
     before = run(harness.vault.get_project(pid))
-    seen = []
-    harness.vault.subscribe(seen.append)
+    seen = announced(harness.vault)
     harness.now[0] += 5000
     got = run(harness.vault.update_project(pid, {"title": " Dusk ", "mood": "calm", "frameCount": None, "durationSec": 2.5}))
     assert {k: got[k] for k in ("title", "prompt", "mood", "frameCount", "durationSec")} == \

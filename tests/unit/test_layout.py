@@ -93,3 +93,16 @@ def test_nothing_outside_the_vault_reaches_into_it():
             if named == "vault" and (node.attr in ("blobs", "clock", "store") or isinstance(node.ctx, ast.Store)):
                 reaching.append(f"{p.relative_to(ROOT).as_posix()}:{node.lineno} vault.{node.attr}")
     assert reaching == []
+
+
+def test_changes_reach_the_page_only_through_the_vaults_stream():
+    """Shell.changed is a subscriber of the one stream (wired in main.py), never called by a view
+    or a service."""
+    callers = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "changed" and isinstance(node.value, (ast.Attribute, ast.Name)):
+                owner = node.value.attr if isinstance(node.value, ast.Attribute) else node.value.id
+                if owner == "shell":
+                    callers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert callers and {c.split(":")[0] for c in callers} == {"app/main.py"}, callers

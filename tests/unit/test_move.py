@@ -4,7 +4,7 @@ import copy
 import pytest
 
 from app.core.errors import InvalidInputError, NotFoundError
-from tests.fakes import FakeBlob
+from tests.fakes import FakeBlob, announced
 from tests.media import image_bytes
 
 
@@ -21,8 +21,7 @@ def test_files_move_with_their_previews_under_the_same_refs_and_both_counts_foll
     a, b, refs = two_projects(harness, run, 3)
     previews = [harness.store.metas[r]["thumbnailRef"] for r in refs]
     blob = run(harness.vault.get_blob(refs[0])).data
-    seen = []
-    harness.vault.subscribe(seen.append)
+    seen = announced(harness.vault)
     harness.now[0] += 1000
     assert run(harness.vault.move_assets(refs[:2], b)) == {"projectId": b, "moved": 2}
     assert {m["ref"] for m in run(harness.vault.list_assets(b))} == set(refs[:2] + previews[:2])

@@ -5,7 +5,7 @@ import zlib
 import pytest
 
 from app.core.errors import InvalidInputError, NotFoundError
-from tests.fakes import FakeBlob
+from tests.fakes import FakeBlob, announced
 from tests.media import image_bytes, wav_bytes
 
 
@@ -20,8 +20,7 @@ def _saved_image(harness, run, seed=1, params=None):
 def test_new_bytes_keep_the_ref_name_and_params_and_get_a_new_checksum_and_preview(harness, run):
     pid, ref = _saved_image(harness, run, params={"prompt": "dawn", "frameNumber": 3})
     old_thumb = harness.store.metas[ref]["thumbnailRef"]
-    seen = []
-    harness.vault.subscribe(seen.append)
+    seen = announced(harness.vault)
     jpeg = image_bytes("JPEG", (80, 60), seed=9)
     meta = run(harness.vault.replace_blob(ref, FakeBlob(jpeg, "")))  # type from the bytes, not the label
     assert (meta["ref"], meta["name"], meta["params"]) == (ref, "f.png", {"prompt": "dawn", "frameNumber": 3})

@@ -9,7 +9,7 @@ from app.core.errors import InvalidInputError, NotFoundError, QuotaExceededError
 from app.core.background import CHUNK_BYTES
 from app.core.intake import MonotonicClock
 from app.core.vault import Vault
-from tests.fakes import FakeThumbnails, FakeBlob
+from tests.fakes import FakeThumbnails, FakeBlob, announced
 from tests.media import MP4_HEAD, data_url, image_bytes, wav_bytes
 from tests.unit.conftest import Harness
 
@@ -233,7 +233,8 @@ def test_a_blob_save_into_a_missing_project_stores_nothing(harness, run):
 
 def test_every_commit_is_announced_once_after_it_lands(harness, run):
     seen = []
-    harness.vault.subscribe(lambda change: seen.append((change, change.get("ref") in harness.store.metas)))
+    harness.vault.subscribe(lambda change: change.announced and seen.append(
+        (change.detail(), change.ref in harness.store.metas)))
     pid = run(harness.vault.create_project({"title": "t"}))
     ref = run(harness.vault.save_blob(pid, FakeBlob(image_bytes("PNG"), "image/png")))
     run(harness.vault.settled())
@@ -256,8 +257,7 @@ def test_every_commit_is_announced_once_after_it_lands(harness, run):
 
 def test_a_failing_listener_does_not_fail_the_write(harness, run):
     harness.vault.subscribe(lambda change: 1 / 0)
-    heard = []
-    harness.vault.subscribe(heard.append)
+    heard = announced(harness.vault)
     pid = run(harness.vault.create_project({"title": "t"}))
     assert run(harness.vault.get_project(pid))["title"] == "t" and heard[0]["projectId"] == pid
 

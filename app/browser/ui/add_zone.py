@@ -80,5 +80,5 @@ class AddZone:
             self.shell.notify(f"Added {added:,} of {fmt.count(len(files), 'file')}.", "info" if not failed else "warn")
             if failed:
                 self.shell.notify("Not added: " + " · ".join(failed), "error")
-            self.shell.changed(self.project_id)
+            self.shell.render()  # the changes made meanwhile were not drawn (the view was busy)
         self.shell.run(add_all())

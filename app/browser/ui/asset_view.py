@@ -15,6 +15,7 @@ import js
 
 from app.core import fmt
 from app.core.browse import Browse
+from app.core.changes import RECORD_TYPES, Change
 from app.core.errors import InvalidInputError, NotFoundError
 
 from ..jsconv import to_js_record
@@ -44,18 +45,18 @@ class AssetView:
         self.scope = Scope()
         self.scope.listen(js.window, "keydown", self._key)
 
-    def shows(self, project_id) -> bool:
-        return project_id in (None, self.project_id)
+    def shows(self, change: Change) -> bool:
+        return change.type in RECORD_TYPES and change.concerns(self.project_id)
 
     async def apply(self, changes: list) -> bool:
         """Only a change to this asset itself redraws it (a redraw would restart a playing video);
         other changes in its project (a burst of new frames) update the previous/next links."""
-        if any(not isinstance(c, dict) or (c.get("type") == "asset" and c.get("ref") == self.ref) for c in changes):
+        if any(c.type == "store" or (c.type == "asset" and c.ref == self.ref) for c in changes):
             if self.renaming:  # a redraw would take the name being typed away: after it
                 self.stale = True
                 return True
             return False
-        if self.nav is not None and any(c.get("type") == "asset" for c in changes):
+        if self.nav is not None and any(c.type == "asset" for c in changes):
             try:
                 fresh = self._nav(*await self._neighbours())
             except NotFoundError:  # its project went meanwhile

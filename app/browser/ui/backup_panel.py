@@ -47,7 +47,6 @@ class BackupPanel:
         self.element.addEventListener("toggle", self.scope.on(lambda _e: self._opened()))
         self._pending = None
         self._listing = 0
-        backup.on_status(self.refresh)
         self.refresh()
 
     # -- settings -------------------------------------------------------------------------------

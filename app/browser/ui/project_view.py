@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.core import fmt
 from app.core.browse import Browse, Listing
+from app.core.changes import RECORD_TYPES, Change
 from app.core.errors import InvalidInputError, NotFoundError
 from app.core.model import THUMBNAIL_ROLE
 from app.core.selection import Selection
@@ -44,9 +47,9 @@ class ProjectView(ProjectHead, BrowseBar, AddZone):
     def query(self) -> str:
         return self.spec.query()
 
-    def shows(self, project_id) -> bool:
+    def shows(self, change: Change) -> bool:
         # A redraw mid-add would drop the progress bar; the add redraws once at its end.
-        return not self.busy and project_id in (None, self.project_id)
+        return not self.busy and change.type in RECORD_TYPES and change.concerns(self.project_id)
 
     def dispose(self) -> None:
         self.scope.dispose()
@@ -174,15 +177,14 @@ class ProjectView(ProjectHead, BrowseBar, AddZone):
         if not changes:
             return True
         if self.grid is None or self.busy or any(
-                not isinstance(c, dict) or c.get("type") != "asset" or c.get("projectId") != self.project_id
-                or not c.get("ref") for c in changes):
+                c.type != "asset" or c.project_id != self.project_id or not c.ref for c in changes):
             return False
-        gone = {c["ref"] for c in changes if c["action"] == "deleted"}
+        gone = {c.ref for c in changes if c.action == "deleted"}
         try:
             project = await self.shell.vault.get_project(self.project_id)
         except NotFoundError:
             return False  # gone: the full redraw says so
-        metas = await self.shell.vault.get_metas(sorted({c["ref"] for c in changes} - gone))
+        metas = await self.shell.vault.get_metas(sorted({c.ref for c in changes} - gone))
         self.listing.set(_merged(self.listing.metas, metas, gone))
         self._show()
         self._role_options()
@@ -234,26 +236,25 @@ class ProjectView(ProjectHead, BrowseBar, AddZone):
         self.selection_bar.update()
 
 
-def _as_seen_from(project_id: str, change):
+def _as_seen_from(project_id: str, change: Change) -> Change:
     """A file moved out of this project is a deletion here; one moved in, a creation."""
-    if not isinstance(change, dict) or change.get("action") != "moved":
+    if change.action != "moved":
         return change
-    if change.get("fromProjectId") == project_id:
-        return dict(change, action="deleted", projectId=project_id)
-    return dict(change, action="created")
+    if change.from_project == project_id:
+        return replace(change, action="deleted", project_id=project_id)
+    return replace(change, action="created")
 
 
 def _sorted_changes(project_id: str, changes: list) -> tuple[set[str], list, list]:
     """(refs whose backup mark changed, changes of this project's own record, the rest as seen
     from this project)."""
-    backed = {c["ref"] for c in changes if isinstance(c, dict) and c.get("type") == "backup" and c.get("ref")}
+    backed = {c.ref for c in changes if c.type == "backup" and c.ref}
     own, rest = [], []
     for c in changes:
-        if isinstance(c, dict) and c.get("type") == "backup":
+        if c.type == "backup":
             continue
         c = _as_seen_from(project_id, c)
-        mine = (isinstance(c, dict) and c.get("type") == "project" and c.get("projectId") == project_id
-                and c.get("action") in ("created", "updated"))
+        mine = c.type == "project" and c.project_id == project_id and c.action in ("created", "updated")
         (own if mine else rest).append(c)
     return backed, own, rest
 

@@ -8,6 +8,7 @@ import js
 
 from app.core import fmt
 from app.core.browse import Browse
+from app.core.changes import RECORD_TYPES, Change
 from app.core.errors import VaultError
 from app.core.fileids import parse_ids
 
@@ -30,13 +31,13 @@ class ProjectsView:
         self._shown: dict[str, dict] = {}  # the projects listed, by ID
         self._summaries = None
 
-    def shows(self, project_id) -> bool:
-        return True
+    def shows(self, change: Change) -> bool:
+        return change.type in RECORD_TYPES or change.type == "generation"  # the tracking panel lists generations
 
     async def apply(self, changes: list) -> bool:
         """Uploads landing (one backup change per asset: thousands in a burst) update the backup
         summaries in place, at most every SUMMARY_EVERY_S; anything else redraws the list."""
-        if not all(isinstance(c, dict) and c.get("type") == "backup" and c.get("ref") for c in changes):
+        if not all(c.type == "backup" and c.ref for c in changes):
             return False
         if self._summaries is None or self._summaries.done():
             self._summaries = asyncio.ensure_future(self._refresh_summaries())

@@ -13,6 +13,7 @@ import js
 
 from app.core import fmt
 from app.core.browse import Browse, Listing, group_by_project
+from app.core.changes import RECORD_TYPES, Change
 from app.core.model import THUMBNAIL_ROLE
 
 from .asset_view import asset_link
@@ -34,8 +35,8 @@ class SearchView:
         self.ready = False  # search texts and order made (warm_search)
         self.results = h("div", {"id": "search-results", "aria-live": "polite"})
 
-    def shows(self, project_id) -> bool:
-        return True
+    def shows(self, change: Change) -> bool:
+        return change.type in RECORD_TYPES
 
     def dispose(self) -> None:
         self.scope.dispose()
@@ -43,12 +44,12 @@ class SearchView:
     async def apply(self, changes: list) -> bool:
         """Saves, edits and deletions of assets update the kept records; anything else (a project
         made or deleted) reads everything again."""
-        changes = [c for c in changes if not (isinstance(c, dict) and c.get("type") == "backup")]
+        changes = [c for c in changes if c.type != "backup"]
         if not changes:
             return True
-        if any(not isinstance(c, dict) or c.get("type") != "asset" or not c.get("ref") for c in changes):
+        if any(c.type != "asset" or not c.ref for c in changes):
             return False
-        refs = {c["ref"] for c in changes}
+        refs = {c.ref for c in changes}
         fresh = await self.shell.vault.get_metas(sorted(refs))
         kept = [m for m in self.listing.metas if m["ref"] not in refs]
         kept += [m for m in fresh.values() if m["role"] != THUMBNAIL_ROLE]

@@ -15,6 +15,7 @@ import traceback
 import js
 
 from app.core import fmt
+from app.core.changes import Change
 from app.core.errors import VaultError
 from app.core.model import THUMBNAIL_ROLE
 
@@ -143,12 +144,20 @@ class Shell:
             for old in leaving:
                 old.dispose()
 
-    def changed(self, change=None) -> None:
-        """Data changed (a change record from this tab or another, a generation key, or None for
-        anything): redraw what shows it, soon."""
+    def changed(self, change: Change) -> None:
+        """The vault's change stream: redraw what shows the change, soon; the Backup panel hears
+        the backup's progress."""
+        if not isinstance(change, Change):
+            raise TypeError(f"Shell.changed takes a Change, not {type(change).__name__}")
+        if change.type == "status":
+            if self.backup_panel is not None:
+                self.backup_panel.refresh()
+            return
+        if change.type == "checksum":
+            return
         self._changes.append(change)
         self._changed_at = time.monotonic()
-        if self._ordered is not None and (not isinstance(change, dict) or change.get("type") != "backup"):
+        if change.type in ("asset", "project", "store"):
             self._ordered = None
         if self._redraw_task is None or self._redraw_task.done():
             self._redraw_task = asyncio.ensure_future(self._redraw_when_quiet())
@@ -162,7 +171,7 @@ class Shell:
                 break
         changes, self._changes = self._changes, []
         view = self.view
-        relevant = [c for c in changes if view is not None and _shown_by(view, c)]
+        relevant = [c for c in changes if view is not None and view.shows(c)]
         if relevant:
             if hasattr(view, "apply"):
                 self.run(self._apply(view, relevant))
@@ -193,7 +202,7 @@ class Shell:
         self.notify("The browser removed the vault's stored data (site data was cleared or storage was "
                     "evicted). Media saved before is gone from this browser unless you exported it; the "
                     "vault keeps working and new media is stored as usual.", "error")
-        self.changed(None)
+        self.vault.announce(Change("store", "cleared"))
 
     # -- notices --------------------------------------------------------------------------
 
@@ -336,7 +345,7 @@ class UnknownView:
     def __init__(self, path: str):
         self.path = path
 
-    def shows(self, project_id) -> bool:
+    def shows(self, change: Change) -> bool:
         return False
 
     def dispose(self) -> None:
@@ -347,11 +356,3 @@ class UnknownView:
                  h("h1", None, "Page not found"),
                  h("p", None, "There is no page at ", h("code", None, self.path), "."),
                  h("a", {"href": "#/"}, "Back to your projects"))
-
-
-def _shown_by(view, change) -> bool:
-    if not isinstance(change, dict):
-        return view.shows(change)
-    # A file moved concerns the project it left as much as the one it joined.
-    return view.shows(change.get("projectId")) or (change.get("fromProjectId") is not None
-                                                    and view.shows(change["fromProjectId"]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import js
 
 from app.core import fmt
+from app.core.changes import Change
 from app.core.fileids import MAX_IDS, describe, split_ids
 from app.core.status import COMPLETED, ERROR, PENDING, PROCESSING
 
@@ -33,8 +34,10 @@ class StatusView:
         self.parts = Keyed(self.section)
         self.cards = Keyed(self.files)
 
-    def shows(self, key) -> bool:
-        return key is None or (self.gen_id is not None and key == f"gen:{self.gen_id}")
+    def shows(self, change: Change) -> bool:
+        if change.type == "store":
+            return True
+        return change.type == "generation" and self.gen_id is not None and change.gen_id == self.gen_id
 
     def dispose(self) -> None:
         self.parts.dispose()

@@ -16,7 +16,7 @@ class ManifestSync:
     async def _note_deleted(self, project_id: str, ref: str) -> None:
         self._tombs_due.setdefault(project_id, {})[ref] = self.clock()
         try:
-            await multipart.forget(self, ref)
+            await multipart.forget(self.vault.marks, self.remote, ref)
         except RemoteError as err:  # the server's half-upload expires by its own rules
             print(f"could not abort an unfinished upload: {err}")
         key = DELETED_KEY + project_id

@@ -2,7 +2,7 @@
 and an upload that survives a reload without sending again what the server already has.
 
     parts = plan(size)                                 # [(number, start, end)]
-    await upload(backup, meta, blob, key, on_bytes)    # resumes from IndexedDB + ListParts
+    await upload(vault.marks, remote, blobs, meta, blob, key, on_bytes)  # resumes: IndexedDB + ListParts
 
 The upload ID and the part ETags are kept in IndexedDB (the vault's settings) as parts finish;
 after a reload the server's own list (ListParts) decides which parts are there, so a part that
@@ -12,6 +12,8 @@ finished just before the page closed is not sent twice, and one the server lost 
 from __future__ import annotations
 
 from typing import Callable
+
+from ..ports import BlobPort
 
 MIB = 1024 * 1024
 PART_BYTES = 16 * MIB  # S3 wants >= 5 MiB but the last; 16 MiB x 10,000 parts covers any asset
@@ -24,17 +26,18 @@ def plan(size: int, part_bytes: int = PART_BYTES) -> list[tuple[int, int, int]]:
     return [(i + 1, start, min(start + part_bytes, size)) for i, start in enumerate(range(0, size, part_bytes))]
 
 
-async def upload(backup, meta: dict, blob, key: str, on_bytes: Callable[[int], None] | None = None) -> None:
-    vault, remote = backup.vault, backup.remote
+async def upload(marks, remote, blobs: BlobPort, meta: dict, blob, key: str,
+                 on_bytes: Callable[[int], None] | None = None) -> None:
+    """``marks``: the vault's (the upload's state is kept in its settings); ``remote``: the bucket."""
     state_key = STATE_KEY + meta["ref"]
-    state = await vault.marks.setting(state_key)
+    state = await marks.setting(state_key)
     have: dict[int, tuple[str, int]] | None = None
     if state and state.get("key") == key and state.get("size") == meta["size"]:
         have = await remote.list_parts(key, state["uploadId"])  # None: the server dropped the upload
     if have is None:
         state = {"key": key, "size": meta["size"], "uploadId": await remote.start_multipart(key, meta["mime"]),
                  "parts": {}}
-        await vault.marks.save_setting(state_key, state)
+        await marks.save_setting(state_key, state)
         have = {}
     etags: dict[int, str] = {}
     for number, start, end in plan(meta["size"], PART_BYTES):
@@ -43,21 +46,21 @@ async def upload(backup, meta: dict, blob, key: str, on_bytes: Callable[[int], N
             if on_bytes:
                 on_bytes(end - start)
             continue
-        part = backup.blobs.slice(blob, start, end, "application/octet-stream")
+        part = blobs.slice(blob, start, end, "application/octet-stream")
         etags[number] = await remote.put_part(key, state["uploadId"], number, part)
         state["parts"][str(number)] = etags[number]
-        await vault.marks.save_setting(state_key, state)
+        await marks.save_setting(state_key, state)
         if on_bytes:
             on_bytes(end - start)
     await remote.complete_multipart(key, state["uploadId"], sorted(etags.items()))
-    await vault.marks.save_setting(state_key, None)
+    await marks.save_setting(state_key, None)
 
 
-async def forget(backup, ref: str) -> None:
+async def forget(marks, remote, ref: str) -> None:
     """An asset deleted before its upload finished: abort the server's half and the bookkeeping."""
-    state = await backup.vault.marks.setting(STATE_KEY + ref)
+    state = await marks.setting(STATE_KEY + ref)
     if state:
         try:
-            await backup.remote.abort_multipart(state["key"], state["uploadId"])
+            await remote.abort_multipart(state["key"], state["uploadId"])
         finally:
-            await backup.vault.marks.save_setting(STATE_KEY + ref, None)
+            await marks.save_setting(STATE_KEY + ref, None)

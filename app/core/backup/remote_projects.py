@@ -9,13 +9,12 @@ from ..errors import InvalidInputError, NotFoundError, RemoteError, VaultError
 from ..ids import is_valid_ref
 from . import layout
 from . import manifest as manifests
-from . import restore
 from .manifest_sync import DELETED_KEY
 
 
 class RemoteProjects:
     async def restore_project(self, project_id: object) -> dict:
-        result = await restore.restore_project(self, project_id)
+        result = await self._restore(project_id)
         self._tell()
         return result
 
@@ -37,7 +36,7 @@ class RemoteProjects:
     async def _recover(self, meta: dict):
         path = layout.asset_path(meta)
         try:
-            blob = await restore.fetch_blob(self, layout.object_key(self.config.prefix, meta["projectId"], path),
+            blob = await self.fetch_blob(layout.object_key(self.config.prefix, meta["projectId"], path),
                                             path, meta["size"], meta["crc32"], meta["mime"])
         except VaultError as err:
             print(f"could not fetch {meta['ref']} back from the backup: {err}")

@@ -3,7 +3,7 @@
     backup = Backup(vault, blobs, make_remote, clock, sleep, random, is_online)
     await backup.start()                     # the saved configuration, if any; uploads resume
     await backup.configure({...})            # tests the connection, then queues every asset
-    vault.subscribe(backup.changed)          # deletions become tombstones in the manifest
+    vault.subscribe(backup.changed)          # saves wake it; deletions become tombstones; other tabs' settings
 
 The queue is the ``backup`` mark each record carries (queued / uploaded / failed), written by
 the vault in the transaction that stores the asset, so a save never waits for the network and
@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 from typing import Awaitable, Callable
 
+from ..changes import Change
 from ..errors import InvalidInputError, RemoteAuthError, RemoteNotFoundError, RemoteUnreachableError, VaultError
-from . import restore
+from .restore import Restoring
 from ..ports import BlobPort
 from .config import BackupConfig
 from .manifest_sync import ManifestSync
@@ -33,10 +34,12 @@ BYTES_EVERY_S = 2.0
 # A queued record is uploaded once its checksum is known. The vault wakes us when it stores
 # checksums; a save made in another tab is checksummed there, so this tab looks again this often.
 WAIT_CRC_S = 1.0
+SETTINGS_CHANGED = Change("backup", "updated", "")
+STATUS_CHANGED = Change("status", "updated")
 
 
-class Backup(Uploader, ManifestSync, RemoteProjects):
-    """The loop, its configuration and status; uploads, manifests and remote projects are mixins."""
+class Backup(Uploader, ManifestSync, RemoteProjects, Restoring):
+    """The loop, its configuration and status; uploads, manifests, remote projects and restoring are mixins."""
 
     def __init__(self, vault, blobs: BlobPort, make_remote: Callable[[BackupConfig], object],
                  clock: Callable[[], int], sleep: Callable[[float], Awaitable[None]], rand: Callable[[], float],
@@ -65,9 +68,7 @@ class Backup(Uploader, ManifestSync, RemoteProjects):
         self._passing = asyncio.Lock()  # the loop and Sync now never upload the same batch twice
         self._tombstoning = asyncio.Lock()  # a project's deletions are one record, read and rewritten
         self._tombs_due: dict[str, dict[str, int]] = {}  # project ID -> {ref: when}: deleted, not yet written
-        self._on_status: list[Callable[[], None]] = []
         self._recovering: dict[str, asyncio.Future] = {}  # ref -> its fetch, shared by every caller
-        vault.background.on_checksums(self.wake)
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -100,7 +101,7 @@ class Backup(Uploader, ManifestSync, RemoteProjects):
         self._stopped = self._last_error = None
         self.backoff.reset()
         self._run()
-        self.vault.announce("backup", "updated", "")  # other tabs read the new settings
+        self.vault.announce(SETTINGS_CHANGED)  # other tabs read the new settings
         return config.public()
 
     def _use(self, config: BackupConfig, remote=None) -> None:
@@ -116,7 +117,7 @@ class Backup(Uploader, ManifestSync, RemoteProjects):
         self._dirty.clear()
         self._stopped = self._last_error = None
         self._tell()
-        self.vault.announce("backup", "updated", "")
+        self.vault.announce(SETTINGS_CHANGED)
 
     def close(self) -> None:
         """Stop the loop (the page is going away; a test ends)."""
@@ -131,15 +132,9 @@ class Backup(Uploader, ManifestSync, RemoteProjects):
 
     # -- status -----------------------------------------------------------------------------
 
-    def on_status(self, listener: Callable[[], None]) -> None:
-        self._on_status.append(listener)
-
     def _tell(self) -> None:
-        for listener in self._on_status:
-            try:
-                listener()
-            except Exception as err:
-                print(f"backup status listener failed: {err!r}")
+        """Progress or trouble: the page's Backup panel hears it on the vault's change stream."""
+        self.vault.announce(STATUS_CHANGED)
 
     async def status(self) -> dict:
         config = self.config  # another tab may turn backup off while the counts are read
@@ -170,31 +165,32 @@ class Backup(Uploader, ManifestSync, RemoteProjects):
 
     # -- changes from the vault ---------------------------------------------------------------
 
-    def changed(self, change: dict) -> None:
-        if self.config is None:
+    def changed(self, change: Change) -> None:
+        """The vault's change stream: this tab's saves wake the loop (an update may be new bytes),
+        its deletions and moves become tombstones; another tab's changes are below."""
+        if change.elsewhere:
+            self._changed_elsewhere(change)
+        elif self.config is None:
             return
-        if change["type"] == "asset" and change["action"] in ("created", "updated"):  # updated: replace_blob re-queues
+        elif change.type == "checksum" or (change.type in ("asset", "project") and change.action in ("created", "updated")):
             self.wake()
-        elif change["type"] == "asset" and change["action"] == "deleted" and change.get("ref"):
-            asyncio.ensure_future(self._note_deleted(change["projectId"], change["ref"]))
-        elif change["type"] == "asset" and change["action"] == "moved" and change.get("ref"):
+        elif change.type == "asset" and change.action == "deleted" and change.ref:
+            asyncio.ensure_future(self._note_deleted(change.project_id, change.ref))
+        elif change.type == "asset" and change.action == "moved" and change.ref and change.from_project:
             # Gone from the project it left (a tombstone there); sent again under the new one.
-            asyncio.ensure_future(self._note_deleted(change["fromProjectId"], change["ref"]))
-        elif change["type"] == "project" and change["action"] in ("created", "updated"):
-            self.wake()
+            asyncio.ensure_future(self._note_deleted(change.from_project, change.ref))
 
-    def changed_elsewhere(self, change: dict) -> None:
-        """A change from another tab. New backup settings (projectId "") are used here too; its
-        saves and deletions wake this tab's loop, which may be the one uploading (the deleting
-        tab has stored the tombstone; the manifest that carries it is written here)."""
-        kind, action = change.get("type"), change.get("action")
-        if kind == "backup" and change.get("projectId") == "":
+    def _changed_elsewhere(self, change: Change) -> None:
+        """New backup settings (projectId "") are used here too; another tab's saves and deletions
+        wake this tab's loop, which may be the one uploading (the deleting tab has stored the
+        tombstone; the manifest that carries it is written here)."""
+        if change.type == "backup" and change.project_id == "":
             asyncio.ensure_future(self._settings_changed())
-        elif self.config is not None and kind in ("asset", "project"):
-            if kind == "asset" and action == "deleted":
-                self._dirty.setdefault(change["projectId"], 0.0)
-            if kind == "asset" and action == "moved" and change.get("fromProjectId"):
-                self._dirty.setdefault(change["fromProjectId"], 0.0)
+        elif self.config is not None and change.type in ("asset", "project"):
+            if change.type == "asset" and change.action == "deleted":
+                self._dirty.setdefault(change.project_id, 0.0)
+            if change.type == "asset" and change.action == "moved" and change.from_project:
+                self._dirty.setdefault(change.from_project, 0.0)
             self.wake()
 
     async def _settings_changed(self) -> None:
@@ -297,7 +293,7 @@ class Backup(Uploader, ManifestSync, RemoteProjects):
         for project_id in local:
             if project_id in shared:
                 doc, manifest = shared[project_id]
-                added, removed = await restore.pull(self, project_id, doc, manifest, listed)
+                added, removed = await self.pull(project_id, doc, manifest, listed)
                 downloaded, deleted = downloaded + added, deleted + removed
             self._dirty.setdefault(project_id, 0.0)
         while True:

@@ -86,7 +86,7 @@ class Uploader:
             raise RemoteError("Its media is missing on this device, so there is nothing to back up.")
         key = layout.object_key(self.config.prefix, meta["projectId"], layout.asset_path(meta))
         if meta["size"] >= multipart.THRESHOLD:
-            await multipart.upload(self, meta, blob, key, self._sent)
+            await multipart.upload(self.vault.marks, self.remote, self.blobs, meta, blob, key, self._sent)
         else:
             await self.remote.put(key, blob, meta["mime"], meta["crc32"] if self.config.checksums else None)
             self._sent(meta["size"])
