@@ -191,6 +191,8 @@ export interface SyncResult {
   uploaded: number;
   downloaded: number;
   deleted: number;
+  /** Files and projects that took another device's newer edits (a rename, new bytes, a new title). */
+  changed: number;
 }
 
 export interface RemoteProject {

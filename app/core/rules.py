@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .model import THUMBNAIL_ROLE
 from .sniff import MediaType
+from .versions import ASSET_GROUPS, BYTES_FIELDS, META_FIELDS, newer, stamped, version
 
 BACKUP_QUEUED, BACKUP_DONE, BACKUP_FAILED = "queued", "uploaded", "failed"
 
@@ -26,13 +27,13 @@ def _requeued(old: dict, new: dict, state: str = BACKUP_QUEUED) -> dict:
     return new
 
 
-def edited(changes: dict):
-    """A rename, a role or params (a file's; a preview is the vault's own)."""
+def edited(changes: dict, stamp: list):
+    """A rename, a role or params (a file's; a preview is the vault's own), at version ``stamp``."""
     def change(old: dict) -> dict | None:
         if old["role"] == THUMBNAIL_ROLE:
             return None
         new = {**old, **changes}
-        return _requeued(old, new) if new != old else new
+        return _requeued(old, stamped(new, "meta", stamp)) if new != old else new
     return change
 
 
@@ -89,11 +90,11 @@ def to_move(found: dict[str, dict], project_id: str) -> tuple[dict[str, dict], s
     return moving, {m["thumbnailRef"] for m in moving.values() if m.get("thumbnailRef")} - set(moving)
 
 
-def replaced(old: dict, media: MediaType, size: int, crc: int | None, now: int) -> dict:
-    """New bytes under the same ref: a new type, size and checksum, no preview yet (its old one
-    goes), and the bucket's copy is stale."""
-    new = dict(old, mime=media.mime, size=size, crc32=crc, thumbnailRef=None, rev=old.get("rev", 0) + 1,
-               replacedAt=now)
+def replaced(old: dict, media: MediaType, size: int, crc: int | None, now: int, stamp: list) -> dict:
+    """New bytes under the same ref, at version ``stamp``: a new type, size and checksum, no
+    preview yet (its old one goes), and the bucket's copy is stale."""
+    new = dict(stamped(old, "bytes", stamp), mime=media.mime, size=size, crc32=crc, thumbnailRef=None,
+               rev=old.get("rev", 0) + 1, replacedAt=now)
     new.pop("pending", None)
     new.pop("backupError", None)
     if "backup" in new:
@@ -123,3 +124,28 @@ def change_totals(added=(), removed=()) -> dict[str, tuple[int, int]]:
         have, total = out.get(project_id, (0, 0))
         out[project_id] = (have - count, total - size)
     return {pid: delta for pid, delta in out.items() if delta != (0, 0)}
+
+
+def synced(row: dict, groups: set[str]):
+    """Another device's newer ``groups`` ("meta", "bytes") of a file, from the bucket's ``row``,
+    taken in. A record that then matches the row in every group is what the bucket holds; one
+    that joined a change of its own with the row's (a rename here, new bytes there) is sent
+    again, so that the other devices get the join."""
+    def change(old: dict) -> dict | None:
+        if old["role"] == THUMBNAIL_ROLE and "meta" in groups:
+            return None
+        new = dict(old)
+        for group in groups:
+            for key in META_FIELDS if group == "meta" else BYTES_FIELDS:
+                new[key] = row[key]
+            new = stamped(new, group, list(version(row, group)))
+        if "bytes" in groups:
+            new["thumbnailRef"] = None  # the old bytes' preview goes; the row's comes with the pull
+        if "backup" not in new:
+            return new
+        joined = any(newer(version(new, g), version(row, g)) for g in ASSET_GROUPS)
+        if joined:
+            return _requeued(old, new)
+        # An upload of the old version still under way must not mark this one sent.
+        return dict(new, backup=BACKUP_DONE, rev=old.get("rev", 0) + 1)
+    return change

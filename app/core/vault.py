@@ -34,6 +34,7 @@ from .restored import Restored
 from .rules import BACKUP_DONE, edited, moved, replaced
 from .sniff import SNIFF_BYTES, resolve_type
 from .tasks import raise_if_refused, start_now
+from .versions import VersionClock, stamped
 
 MAX_MOVE = 50_000  # refs in one move: a whole large project
 ANNOUNCE_SLICE = 500  # changes announced per turn of the event loop after a large write
@@ -51,6 +52,7 @@ class Vault(Reads, Restored):
         self.clock = clock
         # Parts of the door with a module each: work owed in the background, the backup's marks.
         self._bus = ChangeBus()
+        self.versions = VersionClock(clock, new_ref()[2:])  # orders edits across devices (versions.py)
         self.background = Background(store, blobs, thumbnails, self._attach, self._bus.publish)
         self.marks = BackupMarks(store, self._publish)
 
@@ -79,8 +81,9 @@ class Vault(Reads, Restored):
         """Rename a project or edit its fields; the project as it now stands."""
         check_id(project_id, "project ID")
         changes = project_changes(fields)
-        now = self.clock()
-        record = await self.store.update_record("projects", project_id, lambda old: {**old, **changes, "updatedAt": now})
+        now, stamp = self.clock(), self.versions.stamp()
+        record = await self.store.update_record("projects", project_id,
+                                                lambda old: stamped({**old, **changes, "updatedAt": now}, "fields", stamp))
         if record is None:
             raise NotFoundError(f"There is no project {project_id!r}: it may have been deleted.")
         self._publish("project", "updated", project_id)
@@ -191,6 +194,8 @@ class Vault(Reads, Restored):
         from there too (see add_restored)."""
         if restored:
             entries = [(dict(meta, backup=BACKUP_DONE), blob) for meta, blob in entries]
+            for record in [project] + [meta for meta, _ in entries]:
+                self.versions.witness_all(record)  # an edit here then orders after the restored ones
         entries = [(self._owing(meta, previews=not restored), blob) for meta, blob in entries]
         with self.background.foreground():  # an import is saves too: the background gives way
             if not await self.store.import_project(project, entries):
@@ -230,7 +235,7 @@ class Vault(Reads, Restored):
         """Rename a file, or change its role or params; its bytes stay. With backup on it is sent
         again (the bucket's copy is named after the file and carries its params)."""
         check_id(ref, "asset ref")
-        meta = await self.store.update_record("assets", ref, edited(asset_changes(fields)))
+        meta = await self.store.update_record("assets", ref, edited(asset_changes(fields), self.versions.stamp()))
         if meta is None:
             old = await self.store.get_meta(ref)
             if old is not None:
@@ -284,7 +289,7 @@ class Vault(Reads, Restored):
                                     f"and a host app keeping its ref expects {old['kind']}.")
         # Work still owed on the old bytes (a checksum, a preview) would land on the new record.
         await self.background.done_with(ref)
-        meta = replaced(old, media, size, crc, self.clock())
+        meta = replaced(old, media, size, crc, self.clock(), self.versions.stamp())
         dropped = await self.store.replace_blob(self._owing(meta), blob)
         if dropped is None:
             raise NotFoundError(f"There is no asset {ref!r}: it was deleted meanwhile.")

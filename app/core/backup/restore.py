@@ -19,6 +19,7 @@ from ..archive import Manifest, ManifestAsset, asset_meta, project_record
 from ..errors import IntegrityError, InvalidInputError, NotFoundError
 from ..ids import is_valid_ref
 from ..model import THUMBNAIL_ROLE
+from ..versions import ASSET_GROUPS, newer, version
 from . import layout
 
 PARALLEL = 4  # downloads in flight
@@ -35,22 +36,28 @@ class Restoring:
         doc, manifest, _ = await self.read_manifest(project_id)
         if doc is None:
             raise NotFoundError(f"The backup holds no project {project_id!r} (or its upload has not finished).")
-        entries = await self._fetch_checked(config.prefix, project_id, manifest.assets)
+        entries = await self._fetch_checked(config.prefix, project_id, manifest.assets, _versions(doc))
         project = project_record(manifest, project_id, self.clock())
+        if (doc.get("project") or {}).get("versions"):
+            project["versions"] = doc["project"]["versions"]
         if not await self.vault.import_project(project, entries, restored=True):
             raise InvalidInputError(f"Project {project_id!r} or one of its assets appeared on this device while "
                                     "restoring; nothing was restored. Use Sync now instead.")
         return {"projectId": project_id, "assets": len(entries), "bytes": sum(m["size"] for m, _ in entries)}
 
     async def pull(self, project_id: str, doc: dict, manifest: Manifest, listed: dict[str, str] | None = None
-                   ) -> tuple[int, int]:
+                   ) -> tuple[int, int, int]:
         """Apply the bucket's view of a project both sides hold (``doc`` and its checked ``manifest``):
-        fetch what other devices added, delete what they deleted, and move here what they moved
-        here from another project this device holds. ``listed``: {ref: project ID} of the manifests
-        read for this sync; a ref tombstoned here but listed by another project was moved there,
-        and that project's pull moves it. (added, deleted): moves are neither."""
+        take other devices' newer edits, fetch what they added, delete what they deleted, and move
+        here what they moved here from another project this device holds. ``listed``: {ref:
+        project ID} of the manifests read for this sync; a ref tombstoned here but listed by
+        another project was moved there, and that project's pull moves it. (added, deleted,
+        changed): moves are none of them."""
         vault = self.vault
         local = {m["ref"]: m async for chunk in vault.iter_assets(project_id) for m in chunk}
+        changed = await self._take_changes(project_id, doc, manifest, local)
+        if changed:  # new bytes took their old previews along: the new ones are fetched below
+            local = {m["ref"]: m async for chunk in vault.iter_assets(project_id) for m in chunk}
         gone = {**(doc.get("deleted") or {}), **await self.deleted_here(project_id)}
         # Nor the preview of a deleted asset, which a manifest written by an older version still lists.
         missing = [a for a in manifest.assets if a.ref not in local and a.ref not in gone
@@ -60,38 +67,68 @@ class Restoring:
         late = [a for a in missing if a.options.params.get("thumbnailOf") in local]
         missing = [a for a in missing if a not in late]
         added = 0
-        # Files another device moved here from a project this one holds: moved here too, not fetched.
-        held = await vault.get_metas([a.ref for a in missing if a.options.role != THUMBNAIL_ROLE])
-        if held:
-            try:
-                await vault.move_assets(sorted(held), project_id, sent=True)
-            except (NotFoundError, InvalidInputError):
-                held = {}  # deleted or changed meanwhile: fetched instead
-            moved = set(held) | {m.get("thumbnailRef") for m in held.values()}
-            missing = [a for a in missing if a.ref not in moved]
-            late = [a for a in late if a.ref not in moved]
+        missing, late = await self._moved_here(project_id, missing, late)
+        versions = _versions(doc)
         if missing:
-            entries = await self._fetch_checked(self.config.prefix, project_id, missing)
+            entries = await self._fetch_checked(self.config.prefix, project_id, missing, versions)
             if await vault.add_restored(project_id, entries):
                 added = len(entries)
         if late:
-            added += await vault.add_restored_previews(await self._fetch_checked(self.config.prefix, project_id, late))
+            added += await vault.add_restored_previews(
+                await self._fetch_checked(self.config.prefix, project_id, late, versions))
         removed = 0
         for ref in doc.get("deleted") or {}:
             if ref in local and (listed or {}).get(ref, project_id) == project_id and await vault.delete_asset(ref):
                 removed += 1
-        return added, removed
+        return added, removed, changed
 
-    async def _fetch_checked(self, prefix: str, project_id: str, assets: list[ManifestAsset]
-                             ) -> list[tuple[dict, object]]:
-        """(metadata, Blob) for each asset, after its size and CRC-32 matched the manifest."""
+    async def _moved_here(self, project_id: str, missing: list, late: list) -> tuple[list, list]:
+        """Files another device moved here from a project this one holds: moved here too, not
+        fetched. What is left to fetch."""
+        held = await self.vault.get_metas([a.ref for a in missing if a.options.role != THUMBNAIL_ROLE])
+        if not held:
+            return missing, late
+        try:
+            await self.vault.move_assets(sorted(held), project_id, sent=True)
+        except (NotFoundError, InvalidInputError):
+            return missing, late  # deleted or changed meanwhile: fetched instead
+        moved = set(held) | {m.get("thumbnailRef") for m in held.values()}
+        return [a for a in missing if a.ref not in moved], [a for a in late if a.ref not in moved]
+
+    async def _take_changes(self, project_id: str, doc: dict, manifest: Manifest, local: dict) -> int:
+        """Other devices' newer edits of files held here (versions.py): names, roles and params,
+        and new bytes, fetched and checked first. The project's own fields too. How many changed."""
+        theirs = dict(manifest.project, versions=(doc.get("project") or {}).get("versions"))
+        changed = int(await self.vault.take_project(project_id, theirs))
+        versions = _versions(doc)
+        for asset in manifest.assets:
+            mine = local.get(asset.ref)
+            row = dict(asset_meta(asset, project_id, asset.kind, asset.mime), path=asset.path,
+                       versions=versions.get(asset.ref))
+            groups = {g for g in ASSET_GROUPS if newer(version(row, g), version(mine, g))} if mine else set()
+            if not groups or asset.kind != mine["kind"]:
+                continue
+            blob = None
+            if "bytes" in groups:
+                blob = await self.fetch_blob(layout.object_key(self.config.prefix, project_id, asset.path),
+                                             asset.path, asset.size, asset.crc32, asset.mime)
+            changed += await self.vault.take_synced(row, groups, blob)
+        return changed
+
+    async def _fetch_checked(self, prefix: str, project_id: str, assets: list[ManifestAsset],
+                             versions: dict[str, dict | None]) -> list[tuple[dict, object]]:
+        """(metadata, Blob) for each asset, after its size and CRC-32 matched the manifest; its
+        record keeps the manifest's ``versions`` of it, so it is not taken in again."""
         lanes = asyncio.Semaphore(PARALLEL)
 
         async def one(asset: ManifestAsset):
             async with lanes:
                 blob = await self.fetch_blob(layout.object_key(prefix, project_id, asset.path), asset.path,
                                              asset.size, asset.crc32, asset.mime)
-                return asset_meta(asset, project_id, asset.kind, asset.mime), blob
+                meta = asset_meta(asset, project_id, asset.kind, asset.mime)
+                if versions.get(asset.ref):
+                    meta["versions"] = versions[asset.ref]
+                return meta, blob
 
         tasks = [asyncio.ensure_future(one(a)) for a in assets]
         try:
@@ -114,3 +151,8 @@ class Restoring:
             raise IntegrityError(f"{path!r} in the backup does not match its recorded size and CRC-32: it was "
                                  "altered or damaged in the bucket. Nothing was restored.")
         return blobs.slice(blob, 0, size, mime)
+
+
+def _versions(doc: dict) -> dict[str, dict | None]:
+    """{ref: versions} of a manifest's rows (parse() checked their shape)."""
+    return {row["ref"]: row.get("versions") for row in doc.get("assets") or []}

@@ -278,7 +278,7 @@ class Backup(Uploader, ManifestSync, RemoteProjects, Restoring):
         self._stopped = None
         await self.vault.settled()  # previews still being made are part of what was saved
         before = (await self.vault.marks.counts())["uploaded"]
-        downloaded = deleted = 0
+        downloaded = deleted = changed = 0
         local = [p["id"] for p in await self.vault.list_projects()]
         remote = {r["id"] for r in await self.list_remote_projects() if not r.get("incomplete")}
         # Every manifest first: a file moved between two projects is a tombstone in one and a
@@ -293,8 +293,8 @@ class Backup(Uploader, ManifestSync, RemoteProjects, Restoring):
         for project_id in local:
             if project_id in shared:
                 doc, manifest = shared[project_id]
-                added, removed = await self.pull(project_id, doc, manifest, listed)
-                downloaded, deleted = downloaded + added, deleted + removed
+                added, removed, edits = await self.pull(project_id, doc, manifest, listed)
+                downloaded, deleted, changed = downloaded + added, deleted + removed, changed + edits
             self._dirty.setdefault(project_id, 0.0)
         while True:
             more = await self._pass()
@@ -305,4 +305,5 @@ class Backup(Uploader, ManifestSync, RemoteProjects, Restoring):
         self._last_sync = self.clock()
         self._tell()
         after = (await self.vault.marks.counts())["uploaded"]
-        return {"uploaded": max(0, after - before - downloaded), "downloaded": downloaded, "deleted": deleted}
+        return {"uploaded": max(0, after - before - downloaded), "downloaded": downloaded, "deleted": deleted,
+                "changed": changed}
