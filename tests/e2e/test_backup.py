@@ -232,6 +232,34 @@ def test_two_profiles_adding_to_one_project_both_end_with_the_union_and_deletion
         assert {a["ref"] for a in device.call("listAssets", pid)} == listed
 
 
+@pytest.mark.bridge
+def test_a_rename_a_new_title_and_new_bytes_reach_the_other_profile(vault, second, s3, prefix):
+    """Issue 31: edits made on one device are taken by the other at sync, both ways; a rename
+    there and new bytes here of one file are both kept."""
+    vault.call("configureBackup", settings(s3, prefix))
+    pid = vault.call("createProject", {"title": "Before"})
+    refs, _ = frames(vault, pid, 2)
+    vault.call("syncNow")
+    second.call("configureBackup", settings(s3, prefix))
+    second.call("restoreProject", pid)
+    vault.call("updateProject", pid, {"title": "After"})
+    vault.call("updateAsset", refs[0], {"name": "renamed.png", "params": {"prompt": "dusk"}})
+    made = image_bytes("PNG", (40, 30), seed=77, noise=True)
+    second.page.evaluate("""async ([ref, b64]) => { const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+        await window.assetVault.replaceBlob(ref, new Blob([bytes])); }""", [refs[0], base64.b64encode(made).decode()])
+    changed = 0
+    for device in (vault, second, vault, second):
+        changed += device.call("syncNow")["changed"]
+    assert changed >= 3  # the title and the rename there, the new bytes here
+    for device in (vault, second):
+        meta = device.call("getMeta", refs[0])
+        assert (meta["name"], meta["params"]) == ("renamed.png", {"prompt": "dusk"}), meta
+        assert device.blob_sha256(refs[0]) == sha256(made)
+        assert device.call("getProject", pid)["title"] == "After"
+    row = {a["ref"]: a for a in manifest(s3, prefix, pid)["assets"]}[refs[0]]
+    assert (row["name"], row["size"]) == ("renamed.png", len(made))
+
+
 def fill_backup_form(page, s3, prefix, secret):
     for name, value in (("endpoint", s3.endpoint), ("bucket", s3.bucket), ("prefix", prefix),
                         ("accessKeyId", s3.keys[0]), ("secretAccessKey", secret)):

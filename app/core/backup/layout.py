@@ -4,13 +4,17 @@
     {prefix}/projects/{projectId}/images/frame 0001-a1B2c3.png     (and videos/, audio/, thumbnails/)
 
 An asset's path is its readable name plus its ref, so it is the same on every device and two
-devices adding "frame.png" to one project at once never write the same key.
+devices adding "frame.png" to one project at once never write the same key. Bytes given anew
+(replaceBlob) add their version: ``frame 0001-a1B2c3~1765000000000-dev.png``. Each version of
+the bytes is then an object of its own, and an upload of older bytes that lands late can never
+put them under a manifest row that lists newer ones.
 """
 
 from __future__ import annotations
 
 from ..archive import FOLDERS, MANIFEST, THUMBNAILS, safe_file_name
 from ..model import THUMBNAIL_ROLE
+from ..versions import version
 
 PROJECTS = "projects/"
 
@@ -35,7 +39,8 @@ def asset_path(meta: dict) -> str:
     folder = THUMBNAILS if meta["role"] == THUMBNAIL_ROLE else FOLDERS[meta["kind"]]
     name = safe_file_name(meta["name"], meta["mime"], meta["role"] or meta["kind"])
     stem, _, ext = name.rpartition(".")
-    return f"{folder}/{stem[:80]}-{meta['ref']}.{ext}"
+    made = version(meta, "bytes")
+    return f"{folder}/{stem[:80]}-{meta['ref']}{f'~{made[0]}-{made[1]}' if made else ''}.{ext}"
 
 
 def project_id_of(common_prefix: str, prefix: str) -> str | None:
