@@ -280,6 +280,8 @@ class FakeStore:
             self.blobs.pop(r, None)
         self.metas[meta["ref"]] = copy.deepcopy(meta)
         self.blobs[meta["ref"]] = blob
+        if meta["projectId"] in self.projects:  # as the IndexedDB store does, in the same write
+            self.projects[meta["projectId"]]["updatedAt"] = meta["replacedAt"]
         self._recount()
         return doomed
 

@@ -47,6 +47,8 @@ class Restored:
             await self.background.done_with(row["ref"])  # the old bytes' checksum must not land on these
             old = await self.store.get_meta(row["ref"])
             meta = change(old) if old is not None else None
+            if meta is not None:
+                meta["replacedAt"] = self.clock()  # the project's updatedAt, as a replacement here sets it
             dropped = await self.store.replace_blob(meta, blob) if meta is not None else None
             meta = meta if dropped is not None else None
         if meta is None:

@@ -255,7 +255,7 @@ def test_a_rename_a_new_title_and_new_bytes_reach_the_other_profile(vault, secon
         meta = device.call("getMeta", refs[0])
         assert (meta["name"], meta["params"]) == ("renamed.png", {"prompt": "dusk"}), meta
         assert device.blob_sha256(refs[0]) == sha256(made)
-        assert device.call("getProject", pid)["title"] == "After"
+        assert {p["id"]: p["title"] for p in device.call("listProjects")}[pid] == "After"
     row = {a["ref"]: a for a in manifest(s3, prefix, pid)["assets"]}[refs[0]]
     assert (row["name"], row["size"]) == ("renamed.png", len(made))
 
