@@ -207,14 +207,20 @@ def test_a_bucket_whose_cors_refuses_this_page_says_which_origin_to_allow(vault,
     assert vault.call("backupStatus")["enabled"] is False
 
 
-@pytest.mark.bridge
-def test_two_profiles_adding_to_one_project_both_end_with_the_union_and_deletions_hold(vault, second, s3, prefix):
+def shared_project(vault, second, s3, prefix, title: str):
+    """A project of two frames made on ``vault``, backed up, and restored on ``second``."""
     vault.call("configureBackup", settings(s3, prefix))
-    pid = vault.call("createProject", {"title": "Shared"})
-    first, _ = frames(vault, pid, 2)
+    pid = vault.call("createProject", {"title": title})
+    refs, _ = frames(vault, pid, 2)
     vault.call("syncNow")
     second.call("configureBackup", settings(s3, prefix))
     second.call("restoreProject", pid)
+    return pid, refs
+
+
+@pytest.mark.bridge
+def test_two_profiles_adding_to_one_project_both_end_with_the_union_and_deletions_hold(vault, second, s3, prefix):
+    pid, first = shared_project(vault, second, s3, prefix, "Shared")
     mine, _ = frames(vault, pid, 2, seed=10)
     theirs, _ = frames(second, pid, 3, seed=20)
     preview = vault.call("getMeta", first[0])["thumbnailRef"]
@@ -236,12 +242,7 @@ def test_two_profiles_adding_to_one_project_both_end_with_the_union_and_deletion
 def test_a_rename_a_new_title_and_new_bytes_reach_the_other_profile(vault, second, s3, prefix):
     """Issue 31: edits made on one device are taken by the other at sync, both ways; a rename
     there and new bytes here of one file are both kept."""
-    vault.call("configureBackup", settings(s3, prefix))
-    pid = vault.call("createProject", {"title": "Before"})
-    refs, _ = frames(vault, pid, 2)
-    vault.call("syncNow")
-    second.call("configureBackup", settings(s3, prefix))
-    second.call("restoreProject", pid)
+    pid, refs = shared_project(vault, second, s3, prefix, "Before")
     vault.call("updateProject", pid, {"title": "After"})
     vault.call("updateAsset", refs[0], {"name": "renamed.png", "params": {"prompt": "dusk"}})
     made = image_bytes("PNG", (40, 30), seed=77, noise=True)
