@@ -1,6 +1,7 @@
 """Edits reach every device at sync (issue 31, its first step): renames, params, new bytes and a
 project's fields carry versions (app/core/versions.py), and the newer one wins everywhere."""
 
+import asyncio
 import zlib
 
 import pytest
@@ -29,6 +30,16 @@ def synced_all(run, devices, rounds: int = 2) -> list[dict]:
     for dev in devices:
         run(dev.idle())
     return results
+
+
+async def listed_in_bucket(dev, pid, ok) -> None:
+    """Until the bucket's manifest of ``pid`` is as ``ok`` says (a device's loop writes it)."""
+    for _ in range(3000):
+        doc = remote_manifest(dev.remote, pid)
+        if doc is not None and ok(doc):
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError(f"the manifest never got there: {remote_manifest(dev.remote, pid)}")
 
 
 def state(run, dev, pid):
@@ -136,6 +147,8 @@ def test_a_device_that_has_not_synced_yet_does_not_list_its_older_row_over_a_new
     run(a.vault.update_asset(refs[0], {"name": "new.png"}))
     run(a.vault.update_project(pid, {"title": "Retitled"}))
     run(a.idle())
+    run(listed_in_bucket(a, pid, lambda doc: doc["project"]["title"] == "Retitled" and any(
+        r["name"] == "new.png" for r in doc["assets"])))
     run(frames(b, pid, 1, seed=5))  # b uploads and rewrites the manifest, holding the old row
     run(b.idle())
     listed = {r["ref"]: r for r in remote_manifest(a.remote, pid)["assets"]}
