@@ -2,7 +2,7 @@
 other devices' additions and deletions into a project both hold.
 
     await backup._restore("p_abc")           # all or nothing, every byte's CRC-32 checked
-    await backup.pull("p_abc", doc, manifest) # (added, deleted, changed) in a project both sides hold
+    await backup.pull("p_abc", doc, manifest) # (added, deleted) in a project both sides hold
 
 A mixin of the backup service (service.py), as its uploads and manifests are: it uses the
 service's remote, Blob port, clock and manifests, and reaches the vault through its methods.
@@ -55,8 +55,7 @@ class Restoring:
         changed): moves are none of them."""
         vault = self.vault
         local = {m["ref"]: m async for chunk in vault.iter_assets(project_id) for m in chunk}
-        versions = _versions(doc)
-        changed = await self._take_changes(project_id, doc, manifest, local, versions)
+        changed = await self._take_changes(project_id, doc, manifest, local)
         if changed:  # new bytes took their old previews along: the new ones are fetched below
             local = {m["ref"]: m async for chunk in vault.iter_assets(project_id) for m in chunk}
         gone = {**(doc.get("deleted") or {}), **await self.deleted_here(project_id)}
@@ -69,6 +68,7 @@ class Restoring:
         missing = [a for a in missing if a not in late]
         added = 0
         missing, late = await self._moved_here(project_id, missing, late)
+        versions = _versions(doc)
         if missing:
             entries = await self._fetch_checked(self.config.prefix, project_id, missing, versions)
             if await vault.add_restored(project_id, entries):
@@ -95,12 +95,12 @@ class Restoring:
         moved = set(held) | {m.get("thumbnailRef") for m in held.values()}
         return [a for a in missing if a.ref not in moved], [a for a in late if a.ref not in moved]
 
-    async def _take_changes(self, project_id: str, doc: dict, manifest: Manifest, local: dict,
-                            versions: dict[str, dict | None]) -> int:
+    async def _take_changes(self, project_id: str, doc: dict, manifest: Manifest, local: dict) -> int:
         """Other devices' newer edits of files held here (versions.py): names, roles and params,
         and new bytes, fetched and checked first. The project's own fields too. How many changed."""
         theirs = dict(manifest.project, versions=(doc.get("project") or {}).get("versions"))
         changed = int(await self.vault.take_project(project_id, theirs))
+        versions = _versions(doc)
         for asset in manifest.assets:
             mine = local.get(asset.ref)
             row = dict(asset_meta(asset, project_id, asset.kind, asset.mime), path=asset.path,
